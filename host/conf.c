@@ -1,0 +1,301 @@
+#include "conf.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "log.h"
+
+#define I64MAX INT64_MAX
+
+static void parse_host(cfg_ctx *cx, host_conf *c, config_setting_t *root)
+{
+    config_setting_t *h = cfg_group(cx, root, "host");
+    const char *level = NULL, *stats = NULL;
+    bool debug = false;
+
+    cfg_string(cx, h, "name", "evhost", &c->name);
+    cfg_string(cx, h, "plugin_dir", EVH_PKGLIBDIR, &c->plugin_dir);
+    cfg_string(cx, h, "log_level", "info", &level);
+    cfg_bool(cx, h, "debug", false, &debug);
+    cfg_int(cx, h, "stop_timeout_ms", 10000, 100, 3600000, &c->stop_timeout_ms);
+    cfg_string(cx, h, "stats_subject", NULL, &stats);
+
+    c->log_level = log_level_parse(level);
+    if (c->log_level < 0) {
+        cfg_error(cx, h, "log_level",
+                  "expected one of error, warn, info, debug; got \"%s\"", level);
+        c->log_level = EVH_LOG_INFO;
+    }
+    if (debug)
+        c->log_level = EVH_LOG_DEBUG;
+    if (strpbrk(c->name, " \t\r\n.*>") || !c->name[0])
+        cfg_error(cx, h, "name",
+                  "expected a name usable in a NATS subject (no spaces, '.', "
+                  "'*' or '>'), got \"%s\"", c->name);
+    if (stats)
+        c->stats_subject = strdup(stats);
+    else if (asprintf(&c->stats_subject, "evhost.%s.stats", c->name) < 0)
+        c->stats_subject = NULL;
+}
+
+static void parse_nats(cfg_ctx *cx, host_conf *c, config_setting_t *root)
+{
+    nats_conf *n = &c->nats;
+    config_setting_t *g = cfg_group(cx, root, "nats");
+
+    cfg_strings(cx, g, "servers", &n->servers, &n->nservers);
+    cfg_string(cx, g, "name", c->name, &n->conn_name);
+    cfg_string(cx, g, "user", NULL, &n->user);
+    cfg_string(cx, g, "password_file", NULL, &n->password_file);
+    cfg_string(cx, g, "token_file", NULL, &n->token_file);
+    cfg_string(cx, g, "creds_file", NULL, &n->creds_file);
+    cfg_string(cx, g, "nkey", NULL, &n->nkey);
+    cfg_string(cx, g, "nkey_seed_file", NULL, &n->nkey_seed_file);
+    cfg_int(cx, g, "reconnect_wait_ms", 1000, 10, 600000, &n->reconnect_wait_ms);
+    cfg_int(cx, g, "reconnect_jitter_ms", 500, 0, 600000,
+            &n->reconnect_jitter_ms);
+    cfg_int(cx, g, "max_reconnect", -1, -1, INT_MAX, &n->max_reconnect);
+    cfg_int(cx, g, "reconnect_buffer_bytes", 64 << 20, 0, INT_MAX,
+            &n->reconnect_buffer_bytes);
+    cfg_int(cx, g, "connect_timeout_ms", 2000, 10, 600000,
+            &n->connect_timeout_ms);
+    cfg_int(cx, g, "ping_interval_ms", 20000, 100, 3600000,
+            &n->ping_interval_ms);
+    cfg_int(cx, g, "max_pings_out", 3, 1, 1000, &n->max_pings_out);
+
+    config_setting_t *tls = cfg_group(cx, g, "tls");
+    if (tls) {
+        n->tls = true;
+        cfg_string(cx, tls, "ca_file", NULL, &n->tls_ca_file);
+        cfg_string(cx, tls, "cert_file", NULL, &n->tls_cert_file);
+        cfg_string(cx, tls, "key_file", NULL, &n->tls_key_file);
+        cfg_string(cx, tls, "hostname", NULL, &n->tls_hostname);
+        cfg_bool(cx, tls, "skip_verify", false, &n->tls_skip_verify);
+        if (!n->tls_cert_file != !n->tls_key_file)
+            cfg_error(cx, tls, NULL, "cert_file and key_file go together");
+    }
+    if (n->password_file && !n->user)
+        cfg_error(cx, g, "password_file", "needs `user`");
+    if (n->nkey_seed_file && !n->nkey)
+        cfg_error(cx, g, "nkey_seed_file",
+                  "needs `nkey` (the public user key)");
+
+    n->env_url = getenv("EVHOST_NATS_URL");
+    if (n->env_url && !n->env_url[0])
+        n->env_url = NULL;
+    if (!n->env_url && n->nservers == 0) {
+        static const char *def[] = {"nats://127.0.0.1:4222"};
+        free(n->servers);
+        n->servers = malloc(sizeof def);
+        if (n->servers) {
+            memcpy(n->servers, def, sizeof def);
+            n->nservers = 1;
+        }
+    }
+    c->nats_fingerprint = cfg_fingerprint(g);
+}
+
+static void parse_js(cfg_ctx *cx, inst_conf *ic, config_setting_t *g)
+{
+    js_conf *js = &ic->js;
+    const char *def_subjects[1];
+
+    js->enabled = true;
+    if (cfg_string(cx, g, "stream", NULL, &js->stream) == 0 && !js->stream)
+        cfg_error(cx, g, "stream", "required: the JetStream stream name");
+    cfg_strings(cx, g, "subjects", &js->subjects, &js->nsubjects);
+    cfg_bool(cx, g, "create", true, &js->create);
+    cfg_string(cx, g, "storage", "file", &js->storage);
+    cfg_int(cx, g, "max_age_ms", 0, 0, I64MAX / 1000000, &js->max_age_ms);
+    cfg_int(cx, g, "max_bytes", -1, -1, I64MAX, &js->max_bytes);
+    cfg_int(cx, g, "max_msgs", -1, -1, I64MAX, &js->max_msgs);
+    cfg_int(cx, g, "replicas", 1, 1, 5, &js->replicas);
+    cfg_int(cx, g, "duplicate_window_ms", 120000, 0, I64MAX / 1000000,
+            &js->duplicate_window_ms);
+    cfg_string(cx, g, "durable", NULL, &js->durable);
+    cfg_string(cx, g, "deliver", "all", &js->deliver);
+    cfg_int(cx, g, "ack_wait_ms", 30000, 100, 86400000, &js->ack_wait_ms);
+    cfg_int(cx, g, "max_ack_pending", 20000, 1, 10000000, &js->max_ack_pending);
+    cfg_int(cx, g, "max_deliver", -1, -1, INT_MAX, &js->max_deliver);
+    cfg_int(cx, g, "fetch_batch", 1000, 1, 100000, &js->fetch_batch);
+    cfg_int(cx, g, "publish_max_pending", 4000, 1, 1000000,
+            &js->publish_max_pending);
+    cfg_int(cx, g, "publish_retry_ms", 1000, 10, 600000, &js->publish_retry_ms);
+
+    if (js->storage && strcmp(js->storage, "file") != 0 &&
+        strcmp(js->storage, "memory") != 0)
+        cfg_error(cx, g, "storage", "expected \"file\" or \"memory\", got \"%s\"",
+                  js->storage);
+    if (js->deliver && strcmp(js->deliver, "all") != 0 &&
+        strcmp(js->deliver, "new") != 0)
+        cfg_error(cx, g, "deliver", "expected \"all\" or \"new\", got \"%s\"",
+                  js->deliver);
+    if (ic->nsubscribe > 0 && !js->durable)
+        cfg_error(cx, g, "durable",
+                  "required for a subscribing instance: the durable consumer "
+                  "name");
+    if (ic->nsubscribe > 1)
+        cfg_error(cx, ic->setting, "subscribe",
+                  "a JetStream consumer takes one subject (use a wildcard)");
+    if (js->nsubjects == 0) {
+        /* The stream captures what the instance reads or writes. */
+        def_subjects[0] = ic->nsubscribe ? ic->subscribe[0] : ic->publish;
+        if (def_subjects[0]) {
+            js->subjects = malloc(sizeof def_subjects);
+            if (js->subjects) {
+                js->subjects[0] = def_subjects[0];
+                js->nsubjects = 1;
+            }
+        }
+    }
+}
+
+static void parse_instance(cfg_ctx *cx, host_conf *c, inst_conf *ic,
+                           config_setting_t *g, int idx)
+{
+    ic->setting = g;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+        cfg_error(cx, config_setting_parent(g), NULL,
+                  "element %d: expected a group { plugin = \"...\"; ... }", idx);
+        return;
+    }
+    config_setting_set_hook(g, NULL);
+    if (cfg_string(cx, g, "plugin", NULL, &ic->plugin) == 0 && !ic->plugin)
+        cfg_error(cx, g, "plugin", "required: a plugin name or .so path");
+    cfg_string(cx, g, "name", NULL, &ic->name);
+    cfg_strings(cx, g, "subscribe", &ic->subscribe, &ic->nsubscribe);
+    cfg_string(cx, g, "queue", NULL, &ic->queue);
+    cfg_string(cx, g, "publish", NULL, &ic->publish);
+    cfg_int(cx, g, "pending_msgs", 65536, -1, INT_MAX, &ic->pending_msgs);
+    cfg_int(cx, g, "pending_bytes", 64 << 20, -1, INT_MAX, &ic->pending_bytes);
+    ic->config = cfg_group(cx, g, "config");
+    config_setting_t *js = cfg_group(cx, g, "jetstream");
+    if (js)
+        parse_js(cx, ic, js);
+    if (!ic->name && ic->plugin) {
+        /* Default name: the plugin's base name, "-2", "-3"... for repeats. */
+        const char *base = strrchr(ic->plugin, '/');
+        base = base ? base + 1 : ic->plugin;
+        int n = (int)strcspn(base, "."), dups = 0;
+        for (inst_conf *o = c->insts; o < ic; o++)
+            if (o->plugin && strcmp(o->plugin, ic->plugin) == 0)
+                dups++;
+        if (dups)
+            snprintf(ic->name_buf, sizeof ic->name_buf, "%.*s-%d", n, base,
+                     dups + 1);
+        else
+            snprintf(ic->name_buf, sizeof ic->name_buf, "%.*s", n, base);
+        ic->name = ic->name_buf;
+    }
+    for (inst_conf *o = c->insts; ic->name && o < ic; o++)
+        if (o->name && strcmp(o->name, ic->name) == 0)
+            cfg_error(cx, g, "name", "duplicate instance name \"%s\"", ic->name);
+    /* The `config` block is checked by the plugin itself: unmark it so the
+     * plugin's getters start from a clean slate. */
+    if (ic->config)
+        config_setting_set_hook(ic->config, NULL);
+    ic->fingerprint = cfg_fingerprint(g);
+}
+
+host_conf *conf_load(const char *path)
+{
+    host_conf *c = calloc(1, sizeof *c);
+    cfg_ctx cx = {.who = "host"};
+
+    if (!c)
+        return NULL;
+    c->refs = 1;
+    c->path = strdup(path);
+    config_init(&c->cfg);
+    config_set_options(&c->cfg, CONFIG_OPTION_AUTOCONVERT |
+                                    CONFIG_OPTION_SEMICOLON_SEPARATORS |
+                                    CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS |
+                                    CONFIG_OPTION_OPEN_BRACE_ON_SEPARATE_LINE);
+    /* Relative @include paths resolve against the including file's dir. */
+    char *dir = strdup(path);
+    if (dir) {
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            config_set_include_dir(&c->cfg, dir[0] ? dir : "/");
+        }
+        free(dir);
+    }
+    if (access(path, R_OK) != 0) {
+        LOG_ERROR("%s: cannot read config file: %m", path);
+        conf_unref(c);
+        return NULL;
+    }
+    if (!config_read_file(&c->cfg, path)) {
+        const char *f = config_error_file(&c->cfg);
+        LOG_ERROR("%s:%d: syntax error: %s", f ? f : path,
+                  config_error_line(&c->cfg), config_error_text(&c->cfg));
+        conf_unref(c);
+        return NULL;
+    }
+    config_setting_t *root = config_root_setting(&c->cfg);
+    parse_host(&cx, c, root);
+    parse_nats(&cx, c, root);
+
+    config_setting_t *pl = cfg_lookup(root, "plugins");
+    if (!pl) {
+        cfg_error(&cx, root, "plugins",
+                  "required: a list of plugin instances ( { plugin = ...; } )");
+    } else if (config_setting_type(pl) != CONFIG_TYPE_LIST &&
+               config_setting_type(pl) != CONFIG_TYPE_ARRAY) {
+        cfg_error(&cx, root, "plugins", "expected a list ( {...}, {...} )");
+    } else {
+        int n = config_setting_length(pl);
+        c->insts = calloc((size_t)(n ? n : 1), sizeof *c->insts);
+        if (c->insts) {
+            for (int i = 0; i < n; i++) {
+                c->ninsts = i + 1;
+                parse_instance(&cx, c, &c->insts[i],
+                               config_setting_get_elem(pl, (unsigned)i), i);
+            }
+        }
+        for (int i = 0; i < n; i++)
+            cfg_check_unknown(&cx, config_setting_get_elem(pl, (unsigned)i),
+                              c->insts[i].config);
+    }
+    /* Top-level groups other than the instances' `config` blocks. */
+    int len = config_setting_length(root);
+    for (int i = 0; i < len; i++) {
+        config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+        if (s == pl)
+            continue;
+        if (config_setting_get_hook(s) == NULL)
+            cfg_error(&cx, root, config_setting_name(s), "unknown key");
+        else
+            cfg_check_unknown(&cx, s, NULL);
+    }
+    if (cx.errors) {
+        conf_unref(c);
+        return NULL;
+    }
+    return c;
+}
+
+void conf_ref(host_conf *c) { c->refs++; }
+
+void conf_unref(host_conf *c)
+{
+    if (!c || --c->refs > 0)
+        return;
+    for (int i = 0; i < c->ninsts; i++) {
+        free(c->insts[i].subscribe);
+        free(c->insts[i].js.subjects);
+        free(c->insts[i].fingerprint);
+    }
+    free(c->insts);
+    free(c->nats.servers);
+    free(c->nats_fingerprint);
+    free(c->stats_subject);
+    free(c->path);
+    config_destroy(&c->cfg);
+    free(c);
+}

@@ -1,0 +1,217 @@
+/*
+ * The one NATS connection of a host: options from the `nats` block,
+ * reconnect forever with jittered backoff and a reconnect buffer, and a
+ * start-up loop that waits (logging, not failing) for a server that is not
+ * up yet.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host.h"
+#include "log.h"
+#include "secret.h"
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+    evh_host *h = closure;
+    h->disconnects++;
+    if (!h->shutting_down)
+        LOG_WARN("disconnected from NATS; reconnecting (publishes are "
+                 "buffered meanwhile)");
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+    evh_host *h = closure;
+    char url[256] = "";
+    h->reconnects++;
+    natsConnection_GetConnectedUrl(nc, url, sizeof url);
+    LOG_INFO("reconnected to NATS at %s", url);
+}
+
+static void on_closed(natsConnection *nc, void *closure)
+{
+    evh_host *h = closure;
+    if (!h->shutting_down)
+        LOG_ERROR("NATS connection closed (reconnect attempts exhausted)");
+}
+
+static void on_error(natsConnection *nc, natsSubscription *sub,
+                     natsStatus err, void *closure)
+{
+    evh_host *h = closure;
+    h->async_errors++;
+    if (err == NATS_SLOW_CONSUMER) {
+        h->slow_consumer++;
+        /* The subscription's closure is not reachable here; the dropped
+         * count per subscription is collected by stats. */
+        LOG_WARN("slow consumer: NATS dropped messages for subject %s "
+                 "(raise pending_msgs/pending_bytes or use JetStream)",
+                 sub ? natsSubscription_GetSubject(sub) : "?");
+        return;
+    }
+    const char *last = NULL;
+    natsConnection_GetLastError(nc, &last);
+    LOG_ERROR("NATS error: %s%s%s", natsStatus_GetText(err),
+              last ? ": " : "", last ? last : "");
+}
+
+natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
+{
+    const nats_conf *n = &c->nats;
+    natsOptions *o = NULL;
+    natsStatus s = natsOptions_Create(&o);
+    char err[512];
+
+    if (s == NATS_OK && n->env_url) {
+        s = natsOptions_SetURL(o, n->env_url);
+    } else if (s == NATS_OK) {
+        s = natsOptions_SetServers(o, n->servers, n->nservers);
+    }
+    if (s == NATS_OK)
+        s = natsOptions_SetName(o, n->conn_name);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(o, (int)n->max_reconnect);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(o, n->reconnect_wait_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectJitter(o, n->reconnect_jitter_ms,
+                                           n->reconnect_jitter_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectBufSize(o, (int)n->reconnect_buffer_bytes);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, n->connect_timeout_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetPingInterval(o, n->ping_interval_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxPingsOut(o, (int)n->max_pings_out);
+    if (s == NATS_OK && h) {
+        s = natsOptions_SetDisconnectedCB(o, on_disconnected, h);
+        if (s == NATS_OK)
+            s = natsOptions_SetReconnectedCB(o, on_reconnected, h);
+        if (s == NATS_OK)
+            s = natsOptions_SetClosedCB(o, on_closed, h);
+        if (s == NATS_OK)
+            s = natsOptions_SetErrorHandler(o, on_error, h);
+    }
+    if (s == NATS_OK && n->tls) {
+        s = natsOptions_SetSecure(o, true);
+        if (s == NATS_OK && n->tls_ca_file)
+            s = natsOptions_LoadCATrustedCertificates(o, n->tls_ca_file);
+        if (s == NATS_OK && n->tls_cert_file)
+            s = natsOptions_LoadCertificatesChain(o, n->tls_cert_file,
+                                                  n->tls_key_file);
+        if (s == NATS_OK && n->tls_hostname)
+            s = natsOptions_SetExpectedHostname(o, n->tls_hostname);
+        if (s == NATS_OK && n->tls_skip_verify)
+            s = natsOptions_SkipServerVerification(o, true);
+        if (s != NATS_OK)
+            LOG_ERROR("nats.tls: %s", nats_GetLastError(NULL));
+    }
+    if (s == NATS_OK && n->creds_file)
+        s = natsOptions_SetUserCredentialsFromFiles(o, n->creds_file, NULL);
+    if (s == NATS_OK && n->nkey_seed_file)
+        s = natsOptions_SetNKeyFromSeed(o, n->nkey, n->nkey_seed_file);
+    if (s == NATS_OK && n->user) {
+        char *pw = NULL;
+        if (n->password_file) {
+            pw = secret_read(n->password_file, err, sizeof err);
+            if (!pw) {
+                LOG_ERROR("nats.password_file: %s", err);
+                s = NATS_ERR;
+            }
+        }
+        if (s == NATS_OK)
+            s = natsOptions_SetUserInfo(o, n->user, pw ? pw : "");
+        secret_free(pw);
+    }
+    if (s == NATS_OK && n->token_file) {
+        char *tok = secret_read(n->token_file, err, sizeof err);
+        if (!tok) {
+            LOG_ERROR("nats.token_file: %s", err);
+            s = NATS_ERR;
+        } else {
+            s = natsOptions_SetToken(o, tok);
+            secret_free(tok);
+        }
+    }
+    if (s != NATS_OK) {
+        natsOptions_Destroy(o);
+        return s;
+    }
+    *out = o;
+    return NATS_OK;
+}
+
+static void describe_servers(const host_conf *c, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (c->nats.env_url) {
+        /* Never print credentials embedded in a URL. */
+        const char *at = strrchr(c->nats.env_url, '@');
+        snprintf(buf, cap, "%s (from EVHOST_NATS_URL)",
+                 at ? at + 1 : c->nats.env_url);
+        return;
+    }
+    for (int i = 0; i < c->nats.nservers && len < cap; i++) {
+        const char *u = c->nats.servers[i];
+        const char *at = strrchr(u, '@');
+        int w = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
+                         at ? at + 1 : u);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+int conn_open(evh_host *h, const atomic_bool *cancel)
+{
+    char where[512];
+    natsStatus s = conn_options(h->conf, h, &h->opts);
+    if (s != NATS_OK) {
+        LOG_ERROR("NATS options: %s", natsStatus_GetText(s));
+        return EVH_ECONFIG;
+    }
+    describe_servers(h->conf, where, sizeof where);
+    int attempt = 0;
+    for (;;) {
+        s = natsConnection_Connect(&h->nc, h->opts);
+        if (s == NATS_OK)
+            break;
+        if (s != NATS_NO_SERVER && s != NATS_TIMEOUT && s != NATS_IO_ERROR &&
+            s != NATS_CONNECTION_CLOSED) {
+            const char *e = nats_GetLastError(NULL);
+            LOG_ERROR("cannot connect to NATS at %s: %s%s%s", where,
+                      natsStatus_GetText(s), e ? ": " : "", e ? e : "");
+            return EVH_ECONN;
+        }
+        if (attempt++ == 0)
+            LOG_WARN("NATS not reachable at %s (%s); retrying until it is",
+                     where, natsStatus_GetText(s));
+        int64_t wait = h->conf->nats.reconnect_wait_ms;
+        for (int64_t waited = 0; waited < wait; waited += 50) {
+            if (*cancel)
+                return EVH_ESTOPPING;
+            nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+        }
+    }
+    char url[256] = "";
+    natsConnection_GetConnectedUrl(h->nc, url, sizeof url);
+    LOG_INFO("connected to NATS at %s", url);
+    return EVH_OK;
+}
+
+void conn_close(evh_host *h)
+{
+    if (h->nc) {
+        natsConnection_FlushTimeout(h->nc, 2000);
+        natsConnection_Close(h->nc);
+        natsConnection_Destroy(h->nc);
+        h->nc = NULL;
+    }
+    natsOptions_Destroy(h->opts);
+    h->opts = NULL;
+}

@@ -1,0 +1,147 @@
+/*
+ * Runtime state of the host: the NATS connection and the plugin instances.
+ * Internal to the evhost binary.
+ */
+#ifndef EVH_HOST_H
+#define EVH_HOST_H
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "evhost/plugin.h"
+#include "loader.h"
+
+typedef struct evh_host evh_host;
+
+/* A plugin-named counter; the list only grows, under inst->counters_lock. */
+typedef struct evh_counter {
+    const char *name;
+    _Atomic int64_t value;
+    struct evh_counter *next;
+} evh_counter;
+
+/* The host's own per-instance counters. */
+typedef struct inst_stats {
+    _Atomic int64_t in, out, errors, drops, acks, naks, terms, redelivered,
+        publish_retries, held;
+} inst_stats;
+
+struct evh_timer {
+    int64_t period_ns;
+    int64_t due_ns;
+    evh_timer_fn fn;
+    bool cancelled;
+    struct evh_timer *next;
+};
+
+/* A JetStream publish that failed and waits to be sent again. */
+typedef struct pub_retry {
+    natsMsg *msg;
+    struct pub_retry *next;
+} pub_retry;
+
+typedef enum inst_phase {
+    PHASE_NEW,
+    PHASE_CONFIGURED,
+    PHASE_STARTED,
+    PHASE_STOPPING,
+    PHASE_STOPPED,
+} inst_phase;
+
+struct evh_instance {
+    evh_host *host;
+    host_conf *conf; /* reference held: inst_conf points into it */
+    inst_conf *ic;
+    evh_module *mod;
+    const evh_plugin *plugin;
+    void *state;
+    _Atomic int phase;
+    bool configuring; /* config getters allowed */
+    int config_errors;
+
+    pthread_mutex_t cb_lock; /* serialises the plugin's callbacks */
+    pthread_t worker;
+    bool worker_running;
+    pthread_mutex_t wlock; /* timers, retries, worker wake-ups */
+    pthread_cond_t wcond;
+    evh_timer *timers;
+    pub_retry *retries;
+    atomic_bool stopping;  /* shutdown requested */
+    atomic_bool done;      /* evh_done() called */
+    atomic_bool worker_exited;
+
+    natsSubscription **subs; /* core subscriptions */
+    int nsubs;
+    jsCtx *js;               /* when the instance has a jetstream block */
+    natsSubscription *pull;  /* JetStream pull consumer */
+    char msgid_prefix[64];
+    _Atomic uint64_t msgid_seq;
+
+    inst_stats st;
+    pthread_mutex_t counters_lock;
+    evh_counter *counters;
+};
+
+struct evh_msg {
+    natsMsg *m;
+    evh_instance *inst;
+    bool js;
+    bool in_callback;
+    bool held;
+    bool settled;
+    jsMsgMetaData *meta; /* fetched lazily */
+};
+
+struct evh_host {
+    host_conf *conf;
+    natsConnection *nc;
+    natsOptions *opts;
+    natsSubscription *stats_sub;
+    evh_instance **insts;
+    int ninsts;
+    int64_t started_ns;
+    _Atomic int64_t disconnects, reconnects, async_errors, slow_consumer;
+    atomic_bool shutting_down;
+    char *secret_token, *secret_password; /* kept for reconnects, wiped at end */
+};
+
+int64_t now_mono_ns(void);
+
+/* conn.c */
+int conn_open(evh_host *h, const atomic_bool *cancel);
+void conn_close(evh_host *h);
+natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out);
+
+/* instance.c */
+evh_instance *instance_new(evh_host *h, host_conf *c, inst_conf *ic);
+int instance_configure(evh_instance *inst);
+int instance_start(evh_instance *inst);
+void instance_request_stop(evh_instance *inst);
+/* Waits until deadline (monotonic ns) for the instance to stop; false if it
+ * is stuck (then it is leaked, never freed). */
+bool instance_wait_stopped(evh_instance *inst, int64_t deadline_ns);
+void instance_free(evh_instance *inst);
+void instance_dispatch(evh_instance *inst, natsMsg *m, bool js);
+
+/* jetstream.c */
+int js_setup_stream(evh_instance *inst);
+int js_setup_consumer(evh_instance *inst);
+int js_publish(evh_instance *inst, const char *subject, const void *data,
+               size_t len);
+void js_flush_retries(evh_instance *inst);
+void js_wait_published(evh_instance *inst, int64_t deadline_ns);
+/* One fetch + dispatch round; returns number of messages dispatched. */
+int js_fetch_round(evh_instance *inst, int64_t timeout_ms);
+
+/* stats.c */
+int stats_serve(evh_host *h);
+char *stats_json(evh_host *h);
+int stats_query(const char *config_path);
+
+int status_from_nats(natsStatus s);
+
+#endif

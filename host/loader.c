@@ -1,0 +1,225 @@
+/*
+ * The loader checks the ABI stamp before it reads anything else from a
+ * plugin (Mosquitto's rule), opens with RTLD_NOW so a missing symbol is an
+ * error at load time rather than a crash later, and RTLD_LOCAL so two
+ * plugins never see each other's symbols.
+ */
+#include "loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static evh_module *g_modules;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Size of the descriptor up to and including `destroy`, the last field of
+ * ABI 1.0: a plugin built against an older minor may be shorter than ours
+ * but never shorter than this. */
+#define DESC_MIN_SIZE                                                          \
+    (offsetof(evh_plugin, destroy) + sizeof(((evh_plugin *)0)->destroy))
+
+static bool file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Resolve a plugin name to a path: each dir of $EVHOST_PLUGIN_PATH, then
+ * plugin_dir. */
+static int resolve(const char *name, const char *plugin_dir, char *out,
+                   size_t cap)
+{
+    if (strchr(name, '/')) {
+        snprintf(out, cap, "%s", name);
+        return file_exists(out) ? 0 : -1;
+    }
+    const char *env = getenv("EVHOST_PLUGIN_PATH");
+    if (env) {
+        const char *p = env;
+        while (*p) {
+            size_t n = strcspn(p, ":");
+            if (n > 0) {
+                snprintf(out, cap, "%.*s/%s.so", (int)n, p, name);
+                if (file_exists(out))
+                    return 0;
+            }
+            p += n;
+            if (*p == ':')
+                p++;
+        }
+    }
+    snprintf(out, cap, "%s/%s.so", plugin_dir, name);
+    return file_exists(out) ? 0 : -1;
+}
+
+static const evh_plugin *check_desc(const char *path, void *dl)
+{
+    const evh_plugin *d = dlsym(dl, EVH_PLUGIN_SYMBOL);
+    if (!d) {
+        LOG_ERROR("%s: not an evhost plugin: it does not export `%s` (build "
+                  "it with EVH_PLUGIN_DEFINE from <evhost/plugin.h>)",
+                  path, EVH_PLUGIN_SYMBOL);
+        return NULL;
+    }
+    if (d->abi_major != EVH_ABI_MAJOR) {
+        LOG_ERROR("%s: plugin built for evhost plugin ABI %u.%u, this host "
+                  "speaks ABI %d.%d: rebuild the plugin against this "
+                  "evhost's <evhost/plugin.h>",
+                  path, d->abi_major, d->abi_minor, EVH_ABI_MAJOR,
+                  EVH_ABI_MINOR);
+        return NULL;
+    }
+    if (d->size < DESC_MIN_SIZE ||
+        (d->abi_minor <= EVH_ABI_MINOR && d->size > sizeof(evh_plugin))) {
+        LOG_ERROR("%s: plugin descriptor is %u bytes, expected %zu for ABI "
+                  "%u.%u: the plugin is corrupt or was built with a modified "
+                  "header; rebuild it",
+                  path, d->size, sizeof(evh_plugin), d->abi_major,
+                  d->abi_minor);
+        return NULL;
+    }
+    if (!d->name || !d->name[0] || !d->configure) {
+        LOG_ERROR("%s: plugin descriptor lacks a name or a configure "
+                  "callback: rebuild the plugin",
+                  path);
+        return NULL;
+    }
+    return d;
+}
+
+evh_module *module_open(const char *name_or_path, const char *plugin_dir)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+
+    if (resolve(name_or_path, plugin_dir, path, sizeof path) != 0) {
+        if (strchr(name_or_path, '/'))
+            LOG_ERROR("plugin %s: no such file", name_or_path);
+        else
+            LOG_ERROR("plugin \"%s\" not found: looked for %s.so in "
+                      "$EVHOST_PLUGIN_PATH and in %s (set host.plugin_dir, "
+                      "or give a path)",
+                      name_or_path, name_or_path, plugin_dir);
+        return NULL;
+    }
+    if (!realpath(path, real))
+        snprintf(real, sizeof real, "%s", path);
+
+    pthread_mutex_lock(&g_lock);
+    for (evh_module *m = g_modules; m; m = m->next) {
+        if (strcmp(m->path, real) == 0) {
+            m->refs++;
+            pthread_mutex_unlock(&g_lock);
+            return m;
+        }
+    }
+    dlerror();
+    void *dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        const char *e = dlerror();
+        LOG_ERROR("%s: cannot load plugin: %s", real, e ? e : "unknown error");
+        pthread_mutex_unlock(&g_lock);
+        return NULL;
+    }
+    const evh_plugin *d = check_desc(real, dl);
+    evh_module *m = d ? calloc(1, sizeof *m) : NULL;
+    if (!m || !(m->path = strdup(real))) {
+        free(m);
+        dlclose(dl);
+        pthread_mutex_unlock(&g_lock);
+        return NULL;
+    }
+    m->dl = dl;
+    m->desc = d;
+    m->refs = 1;
+    m->next = g_modules;
+    g_modules = m;
+    pthread_mutex_unlock(&g_lock);
+    LOG_DEBUG("loaded plugin %s %s from %s (ABI %u.%u)", d->name,
+              d->version ? d->version : "?", real, d->abi_major, d->abi_minor);
+    return m;
+}
+
+void module_close(evh_module *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&g_lock);
+    if (--m->refs > 0) {
+        pthread_mutex_unlock(&g_lock);
+        return;
+    }
+    for (evh_module **pp = &g_modules; *pp; pp = &(*pp)->next) {
+        if (*pp == m) {
+            *pp = m->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&g_lock);
+    /* Under ASan/valgrind keep the code mapped so leak reports can still
+     * symbolise plugin frames. */
+    if (!getenv("EVHOST_NO_DLCLOSE"))
+        dlclose(m->dl);
+    free(m->path);
+    free(m);
+}
+
+static int list_dir(const char *dir, int *count)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 4 || strcmp(e->d_name + n - 3, ".so") != 0)
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!dl) {
+            printf("%-16s %-10s %s (cannot load: %s)\n", e->d_name, "-", path,
+                   dlerror());
+            continue;
+        }
+        const evh_plugin *p = dlsym(dl, EVH_PLUGIN_SYMBOL);
+        if (p && p->abi_major == EVH_ABI_MAJOR && p->name)
+            printf("%-16s %-10s %s  %s\n", p->name,
+                   p->version ? p->version : "?", path,
+                   p->description ? p->description : "");
+        else if (p)
+            printf("%-16s %-10s %s (ABI %u.%u, host speaks %d.%d)\n",
+                   e->d_name, "-", path, p->abi_major, p->abi_minor,
+                   EVH_ABI_MAJOR, EVH_ABI_MINOR);
+        (*count)++;
+        dlclose(dl);
+    }
+    closedir(d);
+    return 0;
+}
+
+int module_list(const char *plugin_dir)
+{
+    int count = 0;
+    const char *env = getenv("EVHOST_PLUGIN_PATH");
+    if (env) {
+        char *copy = strdup(env), *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ":", &save) : NULL; t;
+             t = strtok_r(NULL, ":", &save))
+            list_dir(t, &count);
+        free(copy);
+    }
+    if (list_dir(plugin_dir, &count) != 0 && count == 0)
+        fprintf(stderr, "evhost: cannot open plugin directory %s: %s\n",
+                plugin_dir, strerror(errno));
+    return count;
+}

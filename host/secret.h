@@ -1,0 +1,15 @@
+/* Reading secrets from files: never logged, wiped after use. */
+#ifndef EVH_SECRET_H
+#define EVH_SECRET_H
+
+#include <stddef.h>
+
+/**
+ * Read a whole small file (< 64 KiB), strip one trailing newline (and a CR
+ * before it).  Returns malloc'd content or NULL with a reason in err.
+ */
+char *secret_read(const char *path, char *err, size_t errlen);
+/** Overwrite and free. */
+void secret_free(char *s);
+
+#endif

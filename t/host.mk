@@ -1,0 +1,25 @@
+# Host tests (0xxx) and the test plugins they load.
+TESTPLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+check_LTLIBRARIES += t/plugins/testplug.la t/plugins/badabi.la \
+	t/plugins/nodesc.la t/plugins/missingsym.la t/plugins/cfgfail.la \
+	t/plugins/startfail.la t/plugins/stophang.la
+t_plugins_testplug_la_SOURCES = t/plugins/testplug.c
+t_plugins_testplug_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+t_plugins_badabi_la_SOURCES = t/plugins/broken.c
+t_plugins_badabi_la_CPPFLAGS = $(AM_CPPFLAGS) -DBROKEN_ABI
+t_plugins_badabi_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+t_plugins_nodesc_la_SOURCES = t/plugins/broken.c
+t_plugins_nodesc_la_CPPFLAGS = $(AM_CPPFLAGS) -DBROKEN_NO_DESCRIPTOR
+t_plugins_nodesc_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+t_plugins_missingsym_la_SOURCES = t/plugins/broken.c
+t_plugins_missingsym_la_CPPFLAGS = $(AM_CPPFLAGS) -DBROKEN_MISSING_SYMBOL
+t_plugins_missingsym_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+t_plugins_cfgfail_la_SOURCES = t/plugins/broken.c
+t_plugins_cfgfail_la_CPPFLAGS = $(AM_CPPFLAGS) -DBROKEN_CONFIGURE
+t_plugins_cfgfail_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+t_plugins_startfail_la_SOURCES = t/plugins/broken.c
+t_plugins_startfail_la_CPPFLAGS = $(AM_CPPFLAGS) -DBROKEN_START
+t_plugins_startfail_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+t_plugins_stophang_la_SOURCES = t/plugins/broken.c
+t_plugins_stophang_la_CPPFLAGS = $(AM_CPPFLAGS) -DBROKEN_STOP_HANGS
+t_plugins_stophang_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)

@@ -1,0 +1,23 @@
+# Tests: TAP through automake's tap-driver.  Shell tests are t/NNNN-*.t,
+# C unit tests are check_PROGRAMS that print TAP.  Test fragments:
+#   t/host.mk     host, loader, NATS wiring (0xxx)
+#   t/lib.mk      plugins/lib unit tests (1xxx)
+#   t/influx.mk   influx-sink / influx-query against real servers (2xxx)
+#   t/services.mk generator / query-client / end to end (3xxx)
+TEST_EXTENSIONS = .t
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+T_LOG_DRIVER = $(LOG_DRIVER)
+T_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	EVHOST='$(abs_top_builddir)/host/evhost'; export EVHOST; \
+	EVHOST_PLUGIN_PATH='$(abs_top_builddir)/plugins/generator/.libs:$(abs_top_builddir)/plugins/influx-sink/.libs:$(abs_top_builddir)/plugins/influx-query/.libs:$(abs_top_builddir)/plugins/query-client/.libs:$(abs_top_builddir)/t/plugins/.libs'; export EVHOST_PLUGIN_PATH;
+
+# Shared helpers sourced by shell tests.
+EXTRA_DIST += t/lib/tap.sh t/lib/servers.sh
+
+include $(srcdir)/t/host.mk
+include $(srcdir)/t/lib.mk
+include $(srcdir)/t/influx.mk
+include $(srcdir)/t/services.mk
