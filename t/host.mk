@@ -23,3 +23,9 @@ t_plugins_startfail_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
 t_plugins_stophang_la_SOURCES = t/plugins/broken.c
 t_plugins_stophang_la_CPPFLAGS = $(AM_CPPFLAGS) -DBROKEN_STOP_HANGS
 t_plugins_stophang_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+
+# host tests
+HOST_TESTS = t/0001-cli.t t/0002-abi.t t/0003-config.t t/0010-core.t \
+	t/0011-jetstream.t t/0012-lifecycle.t
+TESTS += $(HOST_TESTS)
+EXTRA_DIST += $(HOST_TESTS)

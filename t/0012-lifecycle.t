@@ -1,0 +1,81 @@
+#!/bin/bash
+# Lifecycle under faults: NATS not up at start, NATS restarted, a plugin
+# that fails to start, a plugin stuck in stop, SIGHUP reload, --stats.
+. "$top_srcdir/t/lib/tap.sh"
+. "$top_srcdir/t/lib/servers.sh"
+
+host_cfg() {
+    local f=$1 n=$2; shift 2
+    printf 'host = { name = "%s"; stop_timeout_ms = 2000; };\nnats = { servers = ["%s"]; reconnect_wait_ms = 100; };\nplugins = (\n%s\n);\n' \
+        "$n" "$NATS_URL" "$*" >"$f"
+}
+lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+
+# --- NATS not up yet: the host waits, then works --------------------------
+NATS_PORT=$(free_port); NATS_URL="nats://127.0.0.1:$NATS_PORT"
+host_cfg "$T/sub.cfg" sub "{ plugin = \"testplug\"; subscribe = \"lc\"; config = { out = \"$T/sub.out\"; }; }"
+start_evhost sub "$T/sub.cfg"
+wait_for 10 grep -q 'NATS not reachable' "$T/sub.log"
+like "$(cat "$T/sub.log")" 'NATS not reachable at 127.0.0.1:[0-9]+ .*retrying until it is' "NATS down at start: logged, not fatal"
+ok "NATS down at start: host still running" kill -0 "$EVH_PID_sub"
+start_nats
+wait_for 10 grep -q 'running 1 plugin instance' "$T/sub.log"
+ok "host connects once NATS is up" grep -q 'connected to NATS' "$T/sub.log"
+
+host_cfg "$T/pub.cfg" pub "{ plugin = \"testplug\"; publish = \"lc\"; config = { publish_n = 100; prefix = \"a\"; }; }"
+"$EVHOST" -c "$T/pub.cfg" 2>>"$T/pub.log"
+wait_for 10 test "$(lines "$T/sub.out")" -ge 100
+is "$(lines "$T/sub.out")" 100 "before NATS restart: 100 of 100"
+
+# --- NATS restarted: the host reconnects and keeps delivering --------------
+restart_nats
+wait_for 15 grep -q 'reconnected to NATS' "$T/sub.log"
+ok "host logged the disconnect" grep -q 'disconnected from NATS' "$T/sub.log"
+ok "host reconnected by itself" grep -q 'reconnected to NATS' "$T/sub.log"
+sleep 0.3
+host_cfg "$T/pub2.cfg" pub2 "{ plugin = \"testplug\"; publish = \"lc\"; config = { publish_n = 100; prefix = \"b\"; }; }"
+"$EVHOST" -c "$T/pub2.cfg" 2>>"$T/pub.log"
+wait_for 10 test "$(lines "$T/sub.out")" -ge 200
+is "$(grep -c ' b' "$T/sub.out")" 100 "after NATS restart: 100 of 100 delivered"
+s=$("$EVHOST" --stats -c "$T/sub.cfg")
+is "$?" 0 "--stats answers from a running host"
+like "$s" '"reconnects":[1-9]' "--stats counts the reconnect"
+like "$s" '"seen":200' "--stats shows the plugin's own counter"
+
+# --- SIGHUP: only the changed instance restarts ----------------------------
+host_cfg "$T/sub.cfg" sub "{ plugin = \"testplug\"; name = \"keep\"; subscribe = \"lc\"; config = { out = \"$T/sub.out\"; }; },
+{ plugin = \"testplug\"; name = \"new\"; subscribe = \"lc2\"; config = { out = \"$T/new.out\"; }; }"
+kill -HUP "$EVH_PID_sub"
+wait_for 10 grep -q 'reload done' "$T/sub.log"
+like "$(cat "$T/sub.log")" 'reload done: 2 instances restarted or added, 1 stopped, 0 unchanged' "SIGHUP: renamed instance replaced, new one added"
+kill -HUP "$EVH_PID_sub"
+wait_for 10 test "$(grep -c 'reload done' "$T/sub.log")" -ge 2
+like "$(grep 'reload done' "$T/sub.log" | tail -1)" '0 instances restarted or added, 0 stopped, 2 unchanged' "SIGHUP with no change: nothing restarted"
+echo 'plugins = ( { plugin = ' >"$T/sub.cfg"
+kill -HUP "$EVH_PID_sub"
+wait_for 10 grep -q 'reload failed' "$T/sub.log"
+ok "SIGHUP with a broken file: keeps running" kill -0 "$EVH_PID_sub"
+stop_evhost sub
+is "$?" 0 "clean stop after reloads: exit 0"
+
+"$EVHOST" --stats -c "$T/pub.cfg" >/dev/null 2>"$T/stats.err"
+is "$?" 1 "--stats with no host running: exit 1"
+like "$(cat "$T/stats.err")" 'no answer on evhost.pub.stats' "--stats with no host running: says so"
+
+# --- plugins that misbehave -----------------------------------------------
+host_cfg "$T/sf.cfg" sf "{ plugin = \"startfail\"; }"
+"$EVHOST" -c "$T/sf.cfg" 2>"$T/sf.log"
+is "$?" 1 "plugin failing to start: exit 1"
+like "$(cat "$T/sf.log")" 'plugin broken failed to start: I/O error' "plugin failing to start: named with the reason"
+
+host_cfg "$T/hang.cfg" hang "{ plugin = \"stophang\"; name = \"stuck\"; }, { plugin = \"testplug\"; name = \"fine\"; }"
+start_evhost hang "$T/hang.cfg"
+wait_for 10 grep -q 'running 2 plugin instances' "$T/hang.log"
+t0=$(date +%s%N)
+stop_evhost hang; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+diag "host with a stuck plugin exited after $ms ms (stop_timeout_ms = 2000)"
+is "$rc" 2 "plugin stuck in stop: host exits 2"
+ok "plugin stuck in stop: exit within the stop timeout + 1 s" test "$ms" -lt 3000
+like "$(cat "$T/hang.log")" 'instance="stuck" msg="plugin broken did not stop within the stop timeout' "plugin stuck in stop: named in the log"
+done_testing
