@@ -382,6 +382,12 @@ static void shutdown_instance(evh_instance *inst)
         js_flush_retries(inst);
         js_wait_published(inst, deadline);
     }
+    log_as(iname(inst), EVH_LOG_INFO,
+           "stopped: in=%lld out=%lld errors=%lld drops=%lld acks=%lld "
+           "naks=%lld",
+           (long long)inst->st.in, (long long)inst->st.out,
+           (long long)inst->st.errors, (long long)inst->st.drops,
+           (long long)inst->st.acks, (long long)inst->st.naks);
     if (inst->st.held > 0)
         log_as(iname(inst), EVH_LOG_WARN,
                "plugin %s stopped with %lld messages held and not settled "
