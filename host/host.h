@@ -106,7 +106,7 @@ struct evh_host {
     int64_t started_ns;
     _Atomic int64_t disconnects, reconnects, async_errors, slow_consumer;
     atomic_bool shutting_down;
-    char *secret_token, *secret_password; /* kept for reconnects, wiped at end */
+    pthread_mutex_t insts_lock; /* stats readers vs. reload swapping insts */
 };
 
 int64_t now_mono_ns(void);

@@ -123,10 +123,13 @@ static void reload(evh_host *h)
     int n = nc->ninsts;
     evh_instance **next = calloc((size_t)(n ? n : 1), sizeof *next);
     bool *kept = calloc((size_t)(h->ninsts ? h->ninsts : 1), sizeof *kept);
+    evh_instance **dead =
+        calloc((size_t)(h->ninsts ? h->ninsts : 1), sizeof *dead);
     int errors = 0;
-    if (!next || !kept) {
+    if (!next || !kept || !dead) {
         free(next);
         free(kept);
+        free(dead);
         conf_unref(nc);
         return;
     }
@@ -155,6 +158,7 @@ static void reload(evh_host *h)
                 instance_free(next[i]);
         free(next);
         free(kept);
+        free(dead);
         conf_unref(nc);
         return;
     }
@@ -163,12 +167,21 @@ static void reload(evh_host *h)
         if (kept[j])
             continue;
         LOG_INFO("reload: stopping instance %s", h->insts[j]->ic->name);
-        stop_instances(&h->insts[j], 1, h->conf->stop_timeout_ms);
-        stopped++;
+        instance_request_stop(h->insts[j]);
+        if (instance_wait_stopped(h->insts[j],
+                                  now_mono_ns() +
+                                      h->conf->stop_timeout_ms * 1000000))
+            dead[stopped++] = h->insts[j];
     }
-    free(h->insts);
+    pthread_mutex_lock(&h->insts_lock);
+    evh_instance **old = h->insts;
     h->insts = next;
     h->ninsts = n;
+    pthread_mutex_unlock(&h->insts_lock);
+    for (int j = 0; j < stopped; j++)
+        instance_free(dead[j]);
+    free(dead);
+    free(old);
     for (int i = 0; i < n; i++) {
         if (next[i]->conf != nc)
             continue;
@@ -272,6 +285,7 @@ int main(int argc, char **argv)
         log_set_level((evh_log_level)conf->log_level);
 
     evh_host h = {.conf = conf, .started_ns = now_mono_ns()};
+    pthread_mutex_init(&h.insts_lock, NULL);
     if (build_instances(&h, conf, &h.insts) != 0) {
         LOG_ERROR("%s: configuration rejected", path);
         conf_unref(conf);
@@ -320,10 +334,8 @@ int main(int argc, char **argv)
 
     LOG_INFO("stopping");
     h.shutting_down = true;
+    /* Also frees instances that never started (their destroy still runs). */
     int stuck = stop_instances(h.insts, h.ninsts, h.conf->stop_timeout_ms);
-    /* Instances that never started still need their state freed. */
-    for (int i = started; i < h.ninsts; i++)
-        instance_free(h.insts[i]);
     if (h.stats_sub) {
         natsSubscription_Unsubscribe(h.stats_sub);
         natsSubscription_Destroy(h.stats_sub);

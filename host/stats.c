@@ -71,8 +71,10 @@ char *stats_json(evh_host *h)
     add_i64(n, "async_errors", h->async_errors);
     add_i64(n, "slow_consumer_events", h->slow_consumer);
     json_object_object_add(root, "nats", n);
+    pthread_mutex_lock(&h->insts_lock);
     for (int i = 0; i < h->ninsts; i++)
         json_object_array_add(arr, inst_json(h->insts[i]));
+    pthread_mutex_unlock(&h->insts_lock);
     json_object_object_add(root, "instances", arr);
     char *out = strdup(json_object_to_json_string_ext(
         root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
