@@ -35,12 +35,17 @@ static bool file_exists(const char *p)
 }
 
 /* Resolve a plugin name to a path: each dir of $EVHOST_PLUGIN_PATH, then
- * plugin_dir. */
+ * plugin_dir.  A relative path is taken inside plugin_dir (never the
+ * current directory, which a service does not choose). */
 static int resolve(const char *name, const char *plugin_dir, char *out,
                    size_t cap)
 {
-    if (strchr(name, '/')) {
+    if (name[0] == '/') {
         snprintf(out, cap, "%s", name);
+        return file_exists(out) ? 0 : -1;
+    }
+    if (strchr(name, '/')) {
+        snprintf(out, cap, "%s/%s", plugin_dir, name);
         return file_exists(out) ? 0 : -1;
     }
     const char *env = getenv("EVHOST_PLUGIN_PATH");
@@ -97,6 +102,50 @@ static const evh_plugin *check_desc(const char *path, void *dl)
     return d;
 }
 
+/* Like sshd and sudo: code that anybody but its owner (or root) could have
+ * replaced is not run.  Checks the file and the directory holding it. */
+static int check_trust(const char *real)
+{
+    struct stat st;
+    char dir[PATH_MAX];
+    const char *what[2] = {"file", "directory"};
+    const char *paths[2] = {real, dir};
+
+    snprintf(dir, sizeof dir, "%s", real);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    for (int i = 0; i < 2; i++) {
+        if (stat(paths[i], &st) != 0)
+            continue;
+        if (st.st_uid != 0 && st.st_uid != geteuid()) {
+            LOG_ERROR("%s: refusing to load plugin: %s %s is owned by uid %u, "
+                      "neither root nor the user running evhost",
+                      real, what[i], paths[i], (unsigned)st.st_uid);
+            return -1;
+        }
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+            !(i == 1 && (st.st_mode & S_ISVTX) && st.st_uid == 0)) {
+            LOG_ERROR("%s: refusing to load plugin: %s %s is writable by "
+                      "%s (chmod go-w it)",
+                      real, what[i], paths[i],
+                      st.st_mode & S_IWOTH ? "everyone" : "its group");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* True if `real` lies inside directory `dir` (both canonical). */
+static bool inside(const char *real, const char *dir)
+{
+    char rdir[PATH_MAX];
+    if (!realpath(dir, rdir))
+        return false;
+    size_t n = strlen(rdir);
+    return strncmp(real, rdir, n) == 0 && (real[n] == '/' || n == 1);
+}
+
 evh_module *module_open(const char *name_or_path, const char *plugin_dir)
 {
     char path[PATH_MAX], real[PATH_MAX];
@@ -113,6 +162,15 @@ evh_module *module_open(const char *name_or_path, const char *plugin_dir)
     }
     if (!realpath(path, real))
         snprintf(real, sizeof real, "%s", path);
+    if (name_or_path[0] != '/' && strchr(name_or_path, '/') &&
+        !inside(real, plugin_dir)) {
+        LOG_ERROR("plugin \"%s\": a relative plugin path must stay inside "
+                  "the plugin directory %s; give an absolute path instead",
+                  name_or_path, plugin_dir);
+        return NULL;
+    }
+    if (check_trust(real) != 0)
+        return NULL;
 
     pthread_mutex_lock(&g_lock);
     for (evh_module *m = g_modules; m; m = m->next) {

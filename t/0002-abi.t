@@ -33,4 +33,16 @@ cfg good "$libs/testplug.so"
 out=$("$EVHOST" -t -c "$T/good.cfg" 2>&1); rc=$?
 is "$rc" 0 "a good plugin by path: evhost -t exits 0"
 like "$out" "configuration OK \(1 plugin instance\)" "a good plugin by path: OK"
+
+# Code others could have replaced is not loaded (like sshd and sudo).
+mkdir -p "$T/pdir"
+cp "$libs/testplug.so" "$T/pdir/ww.so"; chmod 0666 "$T/pdir/ww.so"
+check worldw "$T/pdir/ww.so" 'ww.so: refusing to load plugin: file .*/ww.so is writable by everyone \(chmod go-w it\)' "world-writable plugin file"
+chmod 0644 "$T/pdir/ww.so"; chmod 0775 "$T/pdir"
+check groupw "$T/pdir/ww.so" 'refusing to load plugin: directory .*/pdir is writable by its group' "group-writable plugin directory"
+chmod 0755 "$T/pdir"
+printf 'host = { plugin_dir = "%s"; };\nplugins = ( { plugin = "../../../host/evhost"; } );\n' "$libs" >"$T/rel.cfg"
+out=$("$EVHOST" -t -c "$T/rel.cfg" 2>&1); rc=$?
+is "$rc" 1 "relative plugin path escaping plugin_dir: exit 1"
+like "$out" 'a relative plugin path must stay inside the plugin directory' "relative plugin path escaping plugin_dir: said"
 done_testing
