@@ -161,6 +161,8 @@ static void parse_instance(cfg_ctx *cx, host_conf *c, inst_conf *ic,
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
         cfg_error(cx, config_setting_parent(g), NULL,
                   "element %d: expected a group { plugin = \"...\"; ... }", idx);
+        snprintf(ic->name_buf, sizeof ic->name_buf, "instance-%d", idx + 1);
+        ic->name = ic->name_buf;
         return;
     }
     config_setting_set_hook(g, NULL);
@@ -189,6 +191,10 @@ static void parse_instance(cfg_ctx *cx, host_conf *c, inst_conf *ic,
                      dups + 1);
         else
             snprintf(ic->name_buf, sizeof ic->name_buf, "%.*s", n, base);
+        ic->name = ic->name_buf;
+    }
+    if (!ic->name) {
+        snprintf(ic->name_buf, sizeof ic->name_buf, "instance-%d", idx + 1);
         ic->name = ic->name_buf;
     }
     for (inst_conf *o = c->insts; ic->name && o < ic; o++)
@@ -273,10 +279,7 @@ host_conf *conf_load(const char *path)
         else
             cfg_check_unknown(&cx, s, NULL);
     }
-    if (cx.errors) {
-        conf_unref(c);
-        return NULL;
-    }
+    c->errors = cx.errors;
     return c;
 }
 

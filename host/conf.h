@@ -70,12 +70,14 @@ typedef struct host_conf {
     inst_conf *insts;
     int ninsts;
     char *nats_fingerprint;
+    int errors; /* problems found (already logged) */
 } host_conf;
 
 /**
  * Read and check a config file; every problem is logged.  Returns the conf
- * (refs = 1) or NULL.  Plugin `config` blocks are checked later, by the
- * plugins' own configure.
+ * (refs = 1) with `errors` set to the number of problems, or NULL when the
+ * file cannot be read or parsed.  Plugin `config` blocks are checked later,
+ * by the plugins' own configure.
  */
 host_conf *conf_load(const char *path);
 void conf_ref(host_conf *c);

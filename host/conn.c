@@ -183,10 +183,13 @@ int conn_open(evh_host *h, const atomic_bool *cancel)
             break;
         if (s != NATS_NO_SERVER && s != NATS_TIMEOUT && s != NATS_IO_ERROR &&
             s != NATS_CONNECTION_CLOSED) {
+            /* Credentials or TLS the server refuses will not get better by
+             * retrying: say so once and stop (exit 1, a config error). */
             const char *e = nats_GetLastError(NULL);
-            LOG_ERROR("cannot connect to NATS at %s: %s%s%s", where,
-                      natsStatus_GetText(s), e ? ": " : "", e ? e : "");
-            return EVH_ECONN;
+            LOG_ERROR("cannot connect to NATS at %s: %s%s%s (check the nats "
+                      "block: credentials, TLS files, server URLs)",
+                      where, natsStatus_GetText(s), e ? ": " : "", e ? e : "");
+            return EVH_ECONFIG;
         }
         if (attempt++ == 0)
             LOG_WARN("NATS not reachable at %s (%s); retrying until it is",

@@ -68,6 +68,8 @@ evh_instance *instance_new(evh_host *h, host_conf *c, inst_conf *ic)
 
 int instance_configure(evh_instance *inst)
 {
+    if (!inst->ic->plugin)
+        return EVH_ECONFIG; /* reported by the config reader */
     inst->mod = module_open(inst->ic->plugin, inst->conf->plugin_dir);
     if (!inst->mod)
         return EVH_ECONFIG;

@@ -8,6 +8,8 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -136,6 +138,52 @@ static int check_trust(const char *real)
     return 0;
 }
 
+/*
+ * dlopen() maps a truncated shared object and then dies of SIGBUS touching
+ * the missing pages, so check first that the ELF headers and every loadable
+ * segment lie inside the file.
+ */
+static int check_elf(const char *path)
+{
+    Elf64_Ehdr eh;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const char *why = NULL;
+
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        why = strerror(errno);
+    } else if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+               memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) {
+        why = "not an ELF shared object";
+    } else if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN ||
+               eh.e_phentsize != sizeof(Elf64_Phdr)) {
+        why = "not a 64-bit ELF shared object";
+    } else if (eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) >
+                   (uint64_t)st.st_size ||
+               eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize >
+                   (uint64_t)st.st_size) {
+        why = "truncated (headers past the end of the file)";
+    } else {
+        for (int i = 0; i < eh.e_phnum && !why; i++) {
+            Elf64_Phdr ph;
+            if (pread(fd, &ph, sizeof ph,
+                      (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) !=
+                (ssize_t)sizeof ph)
+                why = "unreadable program header";
+            else if (ph.p_type == PT_LOAD &&
+                     ph.p_offset + ph.p_filesz > (uint64_t)st.st_size)
+                why = "truncated (a segment extends past the end of the file)";
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    if (why) {
+        LOG_ERROR("%s: cannot load plugin: %s", path, why);
+        return -1;
+    }
+    return 0;
+}
+
 /* True if `real` lies inside directory `dir` (both canonical). */
 static bool inside(const char *real, const char *dir)
 {
@@ -179,6 +227,10 @@ evh_module *module_open(const char *name_or_path, const char *plugin_dir)
             pthread_mutex_unlock(&g_lock);
             return m;
         }
+    }
+    if (check_elf(real) != 0) {
+        pthread_mutex_unlock(&g_lock);
+        return NULL;
     }
     dlerror();
     void *dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
@@ -243,6 +295,8 @@ static int list_dir(const char *dir, int *count)
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (check_elf(path) != 0)
+            continue;
         void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!dl) {
             printf("%-16s %-10s %s (cannot load: %s)\n", e->d_name, "-", path,

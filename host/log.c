@@ -21,6 +21,7 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static char g_last_who[128];
 static char g_last_msg[LINE_MAX_BYTES];
 static time_t g_last_time;
+static evh_log_level g_last_level;
 static unsigned long g_repeats;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -100,12 +101,13 @@ void log_write(const char *who, evh_log_level level, const char *fmt,
         char note[128];
         snprintf(note, sizeof note, "last message repeated %lu more times",
                  g_repeats);
-        emit(g_last_who, level, note);
+        emit(g_last_who, g_last_level, note);
     }
     g_repeats = 0;
     snprintf(g_last_who, sizeof g_last_who, "%s", who);
     snprintf(g_last_msg, sizeof g_last_msg, "%s", msg);
     g_last_time = now;
+    g_last_level = level;
     emit(who, level, msg);
     fflush(stderr);
     pthread_mutex_unlock(&g_lock);

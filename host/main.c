@@ -110,6 +110,10 @@ static void reload(evh_host *h)
 {
     LOG_INFO("SIGHUP: re-reading %s", h->conf->path);
     host_conf *nc = conf_load(h->conf->path);
+    if (nc && nc->errors) {
+        conf_unref(nc);
+        nc = NULL;
+    }
     if (!nc) {
         LOG_ERROR("reload failed; the running configuration stays in force");
         return;
@@ -286,7 +290,14 @@ int main(int argc, char **argv)
 
     evh_host h = {.conf = conf, .started_ns = now_mono_ns()};
     pthread_mutex_init(&h.insts_lock, NULL);
-    if (build_instances(&h, conf, &h.insts) != 0) {
+    /* Configure the plugins even when the host blocks had errors, so one
+     * run reports every problem. */
+    if (build_instances(&h, conf, &h.insts) != 0 || conf->errors) {
+        if (h.insts) {
+            for (int i = 0; i < conf->ninsts; i++)
+                instance_free(h.insts[i]);
+            free(h.insts);
+        }
         LOG_ERROR("%s: configuration rejected", path);
         conf_unref(conf);
         return 1;
@@ -303,8 +314,9 @@ int main(int argc, char **argv)
     }
 
     int rc = 0;
-    if (nats_Open(-1) != NATS_OK || conn_open(&h, &g_stop) != EVH_OK)
-        rc = g_stop ? 0 : 2;
+    int crc = nats_Open(-1) == NATS_OK ? conn_open(&h, &g_stop) : EVH_ERR;
+    if (crc != EVH_OK)
+        rc = g_stop ? 0 : crc == EVH_ECONFIG ? 1 : 2;
     if (rc == 0 && !g_stop && stats_serve(&h) != EVH_OK)
         rc = 2;
     int started = 0;

@@ -118,8 +118,10 @@ int stats_query(const char *config_path)
     natsMsg *reply = NULL;
     int rc = 1;
 
-    if (!c)
+    if (!c || c->errors) {
+        conf_unref(c);
         return 1;
+    }
     natsStatus s = conn_options(c, NULL, &o);
     if (s == NATS_OK)
         s = natsOptions_SetAllowReconnect(o, false);

@@ -5,12 +5,6 @@
 . "$top_srcdir/t/lib/servers.sh"
 start_nats
 
-host_cfg() { # file name plugins...
-    local f=$1 n=$2; shift 2
-    { printf 'host = { name = "%s"; };\nnats = { servers = ["%s"]; };\nplugins = (\n%s\n);\n' \
-        "$n" "$NATS_URL" "$*"; } >"$f"
-}
-lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 
 # --- N of N ---------------------------------------------------------------
 N=5000
@@ -20,7 +14,7 @@ start_evhost sub "$T/sub.cfg"
 wait_for 10 grep -q 'running 1 plugin instance' "$T/sub.log"
 "$EVHOST" -c "$T/pub.cfg" 2>"$T/pub.log"
 is "$?" 0 "publisher exits 0 when done"
-wait_for 10 test "$(lines "$T/sub.out")" -ge $N
+wait_for 10 has_lines "$T/sub.out" $N
 is "$(lines "$T/sub.out")" $N "subscriber got exactly $N messages"
 is "$(sort -u "$T/sub.out" | wc -l | tr -d ' ')" $N "all $N distinct"
 is "$(grep -c '^core.a m' "$T/sub.out")" $N "subject and payload delivered intact"
@@ -49,7 +43,8 @@ wait_for 10 grep -q 'running 1' "$T/q1.log"
 wait_for 10 grep -q 'running 1' "$T/q2.log"
 host_cfg "$T/qp.cfg" qp "{ plugin = \"testplug\"; publish = \"work\"; config = { publish_n = $N; }; }"
 "$EVHOST" -c "$T/qp.cfg" 2>"$T/qp.log"
-wait_for 10 test $(( $(lines "$T/q1.out") + $(lines "$T/q2.out") )) -ge $N
+both() { [ $(( $(lines "$T/q1.out") + $(lines "$T/q2.out") )) -ge $N ]; }
+wait_for 10 both
 a=$(lines "$T/q1.out"); b=$(lines "$T/q2.out")
 diag "queue group split: host q1 got $a, host q2 got $b"
 is "$((a + b))" $N "queue group: exactly $N delivered in total"

@@ -3,20 +3,16 @@
 # that fails to start, a plugin stuck in stop, SIGHUP reload, --stats.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/servers.sh"
+HOST_EXTRA='stop_timeout_ms = 2000;'
+NATS_EXTRA='reconnect_wait_ms = 100;'
 
-host_cfg() {
-    local f=$1 n=$2; shift 2
-    printf 'host = { name = "%s"; stop_timeout_ms = 2000; };\nnats = { servers = ["%s"]; reconnect_wait_ms = 100; };\nplugins = (\n%s\n);\n' \
-        "$n" "$NATS_URL" "$*" >"$f"
-}
-lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 
 # --- NATS not up yet: the host waits, then works --------------------------
 NATS_PORT=$(free_port); NATS_URL="nats://127.0.0.1:$NATS_PORT"
 host_cfg "$T/sub.cfg" sub "{ plugin = \"testplug\"; subscribe = \"lc\"; config = { out = \"$T/sub.out\"; }; }"
 start_evhost sub "$T/sub.cfg"
 wait_for 10 grep -q 'NATS not reachable' "$T/sub.log"
-like "$(cat "$T/sub.log")" 'NATS not reachable at 127.0.0.1:[0-9]+ .*retrying until it is' "NATS down at start: logged, not fatal"
+like "$(cat "$T/sub.log")" 'NATS not reachable at nats://127.0.0.1:[0-9]+ .*retrying until it is' "NATS down at start: logged, not fatal"
 ok "NATS down at start: host still running" kill -0 "$EVH_PID_sub"
 start_nats
 wait_for 10 grep -q 'running 1 plugin instance' "$T/sub.log"
@@ -24,7 +20,7 @@ ok "host connects once NATS is up" grep -q 'connected to NATS' "$T/sub.log"
 
 host_cfg "$T/pub.cfg" pub "{ plugin = \"testplug\"; publish = \"lc\"; config = { publish_n = 100; prefix = \"a\"; }; }"
 "$EVHOST" -c "$T/pub.cfg" 2>>"$T/pub.log"
-wait_for 10 test "$(lines "$T/sub.out")" -ge 100
+wait_for 10 has_lines "$T/sub.out" 100
 is "$(lines "$T/sub.out")" 100 "before NATS restart: 100 of 100"
 
 # --- NATS restarted: the host reconnects and keeps delivering --------------
@@ -35,7 +31,7 @@ ok "host reconnected by itself" grep -q 'reconnected to NATS' "$T/sub.log"
 sleep 0.3
 host_cfg "$T/pub2.cfg" pub2 "{ plugin = \"testplug\"; publish = \"lc\"; config = { publish_n = 100; prefix = \"b\"; }; }"
 "$EVHOST" -c "$T/pub2.cfg" 2>>"$T/pub.log"
-wait_for 10 test "$(lines "$T/sub.out")" -ge 200
+wait_for 10 has_lines "$T/sub.out" 200
 is "$(grep -c ' b' "$T/sub.out")" 100 "after NATS restart: 100 of 100 delivered"
 s=$("$EVHOST" --stats -c "$T/sub.cfg")
 is "$?" 0 "--stats answers from a running host"
@@ -49,7 +45,8 @@ kill -HUP "$EVH_PID_sub"
 wait_for 10 grep -q 'reload done' "$T/sub.log"
 like "$(cat "$T/sub.log")" 'reload done: 2 instances restarted or added, 1 stopped, 0 unchanged' "SIGHUP: renamed instance replaced, new one added"
 kill -HUP "$EVH_PID_sub"
-wait_for 10 test "$(grep -c 'reload done' "$T/sub.log")" -ge 2
+two_reloads() { [ "$(grep -c 'reload done' "$T/sub.log")" -ge 2 ]; }
+wait_for 10 two_reloads
 like "$(grep 'reload done' "$T/sub.log" | tail -1)" '0 instances restarted or added, 0 stopped, 2 unchanged' "SIGHUP with no change: nothing restarted"
 echo 'plugins = ( { plugin = ' >"$T/sub.cfg"
 kill -HUP "$EVH_PID_sub"

@@ -27,7 +27,7 @@ stop_evhost sub
 is "$?" 0 "SIGTERM mid-stream: exit 0"
 got=$(wc -l <"$T/sub.out" | tr -d ' ')
 sent=$(curl -s "http://127.0.0.1:$NATS_MON_PORT/connz?state=closed&limit=1024" |
-    tr '{' '\n' | grep '"name":"drainer"' | sed -n 's/.*"out_msgs":\([0-9]*\).*/\1/p' | tail -1)
+    tr -d '\n' | tr '{' '\n' | grep '"name": *"drainer"' | sed -n 's/.*"out_msgs": *\([0-9]*\).*/\1/p' | tail -1)
 diag "server sent $sent messages to the host; the plugin processed $got"
 ok "the server sent messages to the host" test -n "$sent" -a "${sent:-0}" -gt 0
 is "$got" "$sent" "every message the server handed over was processed"

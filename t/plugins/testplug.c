@@ -23,7 +23,7 @@ typedef struct tp {
     evh_instance *inst;
     FILE *out, *ticks;
     int64_t publish_n, published, tick_ms, hold, fail_every, slow_us, seen;
-    bool echo, done_after_publish;
+    bool echo, done_after_publish, requested;
     const char *prefix, *request;
     evh_msg **held;
     int64_t nheld;
@@ -56,6 +56,9 @@ static void do_request(void *state, int64_t now)
     tp *p = state;
     char *reply = NULL;
     size_t len = 0;
+    if (p->requested)
+        return;
+    p->requested = true;
     int rc = evh_request(p->inst, NULL, p->request, strlen(p->request), 2000,
                          &reply, &len);
     if (rc == EVH_OK)

@@ -1,0 +1,230 @@
+# Real servers for tests (sourced): nats-server with JetStream and influxd
+# on free loopback ports, data in a private temp dir; everything started
+# here is killed and the dir removed when the test exits, pass or fail.
+#
+#   start_nats / stop_nats / kill_nats / restart_nats
+#       -> NATS_PORT NATS_URL NATS_MON_PORT (monitoring: /varz /jsz /connz)
+#   start_influx / stop_influx / kill_influx / restart_influx
+#       -> INFLUX_PORT INFLUX_URL
+#   influx_q DB QUERY, influx_count DB MEASUREMENT, influx_create_db DB
+#   start_evhost NAME CFG [args] -> EVH_PID_<NAME>, log $T/NAME.log
+#   stop_evhost NAME  (SIGTERM, wait <= 30 s, returns the exit status)
+#   wait_for SECONDS CMD...     track_pid PID     free_port
+T=$(mktemp -d "${TMPDIR:-/tmp}/evhost-test.XXXXXX")
+_evh_pids=()
+
+track_pid() { _evh_pids+=("$1"); }
+
+_evh_cleanup() {
+    local p
+    for p in "${_evh_pids[@]}"; do
+        kill -0 "$p" 2>/dev/null && _term_wait "$p" 3 >/dev/null 2>&1
+    done
+    if [ "${EVH_KEEP_TMP:-0}" = 1 ]; then
+        echo "# kept $T" >&2
+    else
+        rm -rf "$T"
+    fi
+}
+trap _evh_cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for() { # seconds cmd...
+    local limit=$(( $1 * 10 )) i=0
+    shift
+    while ! "$@" 2>/dev/null; do
+        i=$((i + 1))
+        [ "$i" -ge "$limit" ] && return 1
+        sleep 0.1
+    done
+    return 0
+}
+
+_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+    local p
+    while :; do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        _port_open "$p" && continue
+        # not listening; also avoid ports another test just picked
+        if [ -z "${_evh_used_ports:-}" ] || [[ " $_evh_used_ports " != *" $p "* ]]; then
+            _evh_used_ports="${_evh_used_ports:-} $p"
+            echo "$p"
+            return 0
+        fi
+    done
+}
+
+# SIGTERM a child and reap it; SIGKILL after `secs`.  (kill -0 cannot tell
+# a zombie child from a live one, so wait with a watchdog instead.)
+_term_wait() { # pid secs -> exit status
+    kill -TERM "$1" 2>/dev/null
+    ( sleep "$2"; kill -KILL "$1" 2>/dev/null ) >/dev/null 2>&1 &
+    local wd=$!
+    wait "$1"
+    local rc=$?
+    kill "$wd" 2>/dev/null
+    wait "$wd" 2>/dev/null
+    return $rc
+}
+
+_tail_log() { echo "# --- last lines of $1 ---" >&2; tail -n 20 "$1" 2>/dev/null | sed 's/^/# /' >&2; }
+
+# ---------------------------------------------------------------- NATS ----
+_nats_run() {
+    cat >"$T/nats.conf" <<EOT
+server_name: evh_test_$NATS_PORT
+listen: 127.0.0.1:$NATS_PORT
+http: 127.0.0.1:$NATS_MON_PORT
+max_payload: ${NATS_MAX_PAYLOAD:-1048576}
+jetstream { store_dir: "$T/nats-store" }
+EOT
+    nats-server -c "$T/nats.conf" >>"$T/nats.log" 2>&1 &
+    NATS_PID=$!
+    track_pid "$NATS_PID"
+    if ! wait_for 15 _port_open "$NATS_PORT"; then
+        echo "# nats-server did not start on port $NATS_PORT" >&2
+        _tail_log "$T/nats.log"
+        return 1
+    fi
+    wait_for 15 curl -sf "http://127.0.0.1:$NATS_MON_PORT/healthz" >/dev/null
+}
+
+start_nats() {
+    NATS_PORT=${NATS_PORT:-$(free_port)}
+    NATS_MON_PORT=${NATS_MON_PORT:-$(free_port)}
+    NATS_URL="nats://127.0.0.1:$NATS_PORT"
+    export NATS_PORT NATS_MON_PORT NATS_URL
+    _nats_run
+}
+
+stop_nats() {
+    [ -n "${NATS_PID:-}" ] || return 0
+    _term_wait "$NATS_PID" 15
+    NATS_PID=
+}
+
+kill_nats() {
+    [ -n "${NATS_PID:-}" ] || return 0
+    kill -KILL "$NATS_PID" 2>/dev/null
+    wait "$NATS_PID" 2>/dev/null
+    NATS_PID=
+}
+
+restart_nats() { stop_nats; _nats_run; }
+
+# ------------------------------------------------------------ InfluxDB ----
+_influx_run() {
+    mkdir -p "$T/influx"
+    cat >"$T/influx/influxd.conf" <<EOT
+reporting-disabled = true
+bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
+[meta]
+  dir = "$T/influx/meta"
+[data]
+  dir = "$T/influx/data"
+  wal-dir = "$T/influx/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:$INFLUX_PORT"
+  log-enabled = false
+[logging]
+  level = "warn"
+[continuous_queries]
+  enabled = false
+[subscriber]
+  enabled = false
+EOT
+    influxd run -config "$T/influx/influxd.conf" >>"$T/influxd.log" 2>&1 &
+    INFLUX_PID=$!
+    track_pid "$INFLUX_PID"
+    if ! wait_for 30 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $INFLUX_URL/ping)\" = 204 ]"; then
+        echo "# influxd did not start on port $INFLUX_PORT" >&2
+        _tail_log "$T/influxd.log"
+        return 1
+    fi
+}
+
+start_influx() {
+    INFLUX_PORT=${INFLUX_PORT:-$(free_port)}
+    INFLUX_RPC_PORT=${INFLUX_RPC_PORT:-$(free_port)}
+    INFLUX_URL="http://127.0.0.1:$INFLUX_PORT"
+    export INFLUX_PORT INFLUX_URL
+    _influx_run
+}
+
+stop_influx() {
+    [ -n "${INFLUX_PID:-}" ] || return 0
+    _term_wait "$INFLUX_PID" 20
+    INFLUX_PID=
+}
+
+kill_influx() {
+    [ -n "${INFLUX_PID:-}" ] || return 0
+    kill -KILL "$INFLUX_PID" 2>/dev/null
+    wait "$INFLUX_PID" 2>/dev/null
+    INFLUX_PID=
+}
+
+restart_influx() { stop_influx; _influx_run; }
+
+influx_q() { # db query
+    curl -sS -XPOST "$INFLUX_URL/query" --data-urlencode "db=$1" --data-urlencode "q=$2"
+}
+
+influx_create_db() { influx_q "" "CREATE DATABASE \"$1\"" >/dev/null; }
+
+# Number of points in a measurement (the largest per-field count), 0 if none.
+influx_count() { # db measurement
+    local j n
+    j=$(influx_q "$1" "SELECT COUNT(*) FROM \"$2\"")
+    n=$(printf '%s' "$j" | sed -n 's/.*"values":\[\["[^"]*",\([0-9,]*\)\]\].*/\1/p' |
+        tr ',' '\n' | sort -n | tail -1)
+    echo "${n:-0}"
+}
+
+# -------------------------------------------------------------- evhost ----
+start_evhost() { # name cfg [args]
+    local name=$1 cfg=$2
+    shift 2
+    "$EVHOST" -c "$cfg" "$@" >>"$T/$name.log" 2>&1 &
+    local pid=$!
+    track_pid "$pid"
+    printf -v "EVH_PID_$name" '%s' "$pid"
+}
+
+stop_evhost() { # name -> exit status of the host
+    local var="EVH_PID_$1" pid rc
+    pid=${!var:-}
+    [ -n "$pid" ] || return 255
+    _term_wait "$pid" 30
+    rc=$?
+    printf -v "$var" '%s' ""
+    return $rc
+}
+
+# ------------------------------------------------------------ helpers ----
+lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+uniq_lines() { if [ -f "$1" ]; then sort -u "$1" | wc -l | tr -d ' '; else echo 0; fi; }
+# has_lines FILE N: FILE has at least N lines (use with wait_for: it is
+# re-evaluated on every poll, unlike a "$(lines ...)" argument).
+has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
+has_uniq_lines() { [ "$(uniq_lines "$1")" -ge "$2" ]; }
+
+# host_cfg FILE NAME PLUGINS: a host config on $NATS_URL with the given
+# `plugins` list body; $HOST_EXTRA and $NATS_EXTRA are added to the blocks.
+host_cfg() {
+    local f=$1 n=$2
+    shift 2
+    printf 'host = { name = "%s"; %s };\nnats = { servers = ["%s"]; %s };\nplugins = (\n%s\n);\n' \
+        "$n" "${HOST_EXTRA:-}" "$NATS_URL" "${NATS_EXTRA:-}" "$*" >"$f"
+}
+
+# A JSON number field of a stats or monitoring document (first match).
+json_num() { # json key
+    printf '%s\n' "$1" | sed -n "s/.*\"$2\": *\(-\{0,1\}[0-9][0-9]*\).*/\1/p" | head -1
+}
