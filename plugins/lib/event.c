@@ -1,0 +1,352 @@
+/*
+ * The security event: strict parsing with json-c, RFC 3339 time, and a
+ * compact formatter.  Pure functions, no globals.
+ */
+#include "event.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVENT_MAX_DEPTH 32
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
+ * algorithm), valid for any year representable here. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static int digits(const char *s, size_t len, size_t *pos, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (*pos >= len || s[*pos] < '0' || s[*pos] > '9')
+            return -1;
+        v = v * 10 + (s[(*pos)++] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static bool expect(const char *s, size_t len, size_t *pos, char c)
+{
+    if (*pos < len && s[*pos] == c) {
+        (*pos)++;
+        return true;
+    }
+    return false;
+}
+
+int evl_time_parse(const char *s, size_t len, int64_t *ns)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t p = 0;
+    int Y, M, D, h, mi, sec, frac = 0, fdigits = 0;
+
+    if (digits(s, len, &p, 4, &Y) || !expect(s, len, &p, '-') ||
+        digits(s, len, &p, 2, &M) || !expect(s, len, &p, '-') ||
+        digits(s, len, &p, 2, &D))
+        return -1;
+    if (p >= len || (s[p] != 'T' && s[p] != 't' && s[p] != ' '))
+        return -1;
+    p++;
+    if (digits(s, len, &p, 2, &h) || !expect(s, len, &p, ':') ||
+        digits(s, len, &p, 2, &mi) || !expect(s, len, &p, ':') ||
+        digits(s, len, &p, 2, &sec))
+        return -1;
+    if (expect(s, len, &p, '.')) {
+        while (p < len && s[p] >= '0' && s[p] <= '9') {
+            if (fdigits == 9)
+                return -1; /* more than nanoseconds */
+            frac = frac * 10 + (s[p++] - '0');
+            fdigits++;
+        }
+        if (fdigits == 0)
+            return -1;
+    }
+    for (int i = fdigits; i < 9; i++)
+        frac *= 10;
+    int off_min = 0;
+    if (expect(s, len, &p, 'Z') || expect(s, len, &p, 'z')) {
+        off_min = 0;
+    } else if (p < len && (s[p] == '+' || s[p] == '-')) {
+        int sign = s[p++] == '-' ? -1 : 1, oh, om;
+        if (digits(s, len, &p, 2, &oh) || !expect(s, len, &p, ':') ||
+            digits(s, len, &p, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        off_min = sign * (oh * 60 + om);
+    } else {
+        return -1; /* RFC 3339 requires a zone */
+    }
+    if (p != len)
+        return -1;
+    if (M < 1 || M > 12 || D < 1 ||
+        D > mdays[M - 1] + (M == 2 && leap(Y)) || h > 23 || mi > 59 ||
+        sec > 59)
+        return -1;
+    int64_t days = days_from_civil(Y, M, D);
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
+    /* int64 ns covers 1677-09-21 .. 2262-04-11. */
+    if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1)
+        return -1;
+    *ns = secs * 1000000000 + frac;
+    return 0;
+}
+
+int evl_time_format(int64_t ns, char *buf, size_t cap)
+{
+    int64_t secs = ns / 1000000000, frac = ns % 1000000000;
+    if (frac < 0) {
+        frac += 1000000000;
+        secs--;
+    }
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    int n = snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d.%09lldZ",
+                     (long long)y, m, d, (int)(rem / 3600),
+                     (int)(rem % 3600 / 60), (int)(rem % 60), (long long)frac);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+/* json-c keeps integers that do not fit int64 as uint64 (and clamps when
+ * asked for int64), and accepts "1e3" or "5.0" only as doubles: check the
+ * token type and re-read the number's own text. */
+static int get_int64(json_object *o, int64_t *out)
+{
+    if (!json_object_is_type(o, json_type_int))
+        return -1;
+    errno = 0;
+    const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    char *end;
+    long long v = strtoll(txt, &end, 10);
+    if (errno == ERANGE || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* json-c clamps a negative integer below INT64_MIN to INT64_MIN without
+ * telling; the only honest INT64_MIN is the literal itself in the input. */
+static bool has_int64_min_literal(const char *data, size_t len)
+{
+    static const char lit[] = "-9223372036854775808";
+    const size_t n = sizeof lit - 1;
+    for (const char *p = data; (p = memmem(p, len - (size_t)(p - data), lit, n));
+         p++) {
+        size_t after = (size_t)(p - data) + n;
+        if (after >= len || data[after] < '0' || data[after] > '9')
+            return true;
+    }
+    return false;
+}
+
+int evl_event_parse(const char *data, size_t len, size_t max_len,
+                    evl_event *ev, char *err, size_t errlen)
+{
+    memset(ev, 0, sizeof *ev);
+    if (max_len == 0)
+        max_len = EVL_EVENT_MAX_BYTES;
+    if (len > max_len)
+        return fail(err, errlen, "event too large: %zu bytes (limit %zu)", len,
+                    max_len);
+    if (len > INT_MAX)
+        return fail(err, errlen, "event too large");
+
+    json_tokener *tok = json_tokener_new_ex(EVENT_MAX_DEPTH);
+    if (!tok)
+        return fail(err, errlen, "out of memory");
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+                                    JSON_TOKENER_VALIDATE_UTF8);
+    json_object *obj = json_tokener_parse_ex(tok, data, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t used = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+
+    if (!obj || jerr != json_tokener_success) {
+        json_object_put(obj);
+        if (jerr == json_tokener_continue)
+            return fail(err, errlen, "not JSON: truncated input");
+        return fail(err, errlen, "not JSON: %s at byte %zu",
+                    json_tokener_error_desc(jerr), used);
+    }
+    while (used < len && (data[used] == ' ' || data[used] == '\t' ||
+                          data[used] == '\n' || data[used] == '\r'))
+        used++;
+    if (used != len) {
+        json_object_put(obj);
+        return fail(err, errlen, "not JSON: trailing data at byte %zu", used);
+    }
+    if (!json_object_is_type(obj, json_type_object)) {
+        json_object_put(obj);
+        return fail(err, errlen, "not a JSON object");
+    }
+
+    json_object *c, *t, *m;
+    if (!json_object_object_get_ex(obj, "criticality", &c)) {
+        json_object_put(obj);
+        return fail(err, errlen, "missing key \"criticality\"");
+    }
+    if (!json_object_object_get_ex(obj, "timestamp", &t)) {
+        json_object_put(obj);
+        return fail(err, errlen, "missing key \"timestamp\"");
+    }
+    if (!json_object_object_get_ex(obj, "eventMessage", &m)) {
+        json_object_put(obj);
+        return fail(err, errlen, "missing key \"eventMessage\"");
+    }
+    if (get_int64(c, &ev->criticality) != 0) {
+        int type = json_object_get_type(c);
+        json_object_put(obj);
+        if (type == json_type_int)
+            return fail(err, errlen, "\"criticality\" out of the int64 range");
+        return fail(err, errlen, "\"criticality\" must be an integer, got %s",
+                    json_type_to_name((enum json_type)type));
+    }
+    if (ev->criticality == INT64_MIN && !has_int64_min_literal(data, len)) {
+        json_object_put(obj);
+        return fail(err, errlen, "\"criticality\" out of the int64 range");
+    }
+    if (!json_object_is_type(t, json_type_string)) {
+        int type = json_object_get_type(t);
+        json_object_put(obj);
+        return fail(err, errlen, "\"timestamp\" must be a string, got %s",
+                    json_type_to_name((enum json_type)type));
+    }
+    if (!json_object_is_type(m, json_type_string)) {
+        int type = json_object_get_type(m);
+        json_object_put(obj);
+        return fail(err, errlen, "\"eventMessage\" must be a string, got %s",
+                    json_type_to_name((enum json_type)type));
+    }
+    ev->timestamp = json_object_get_string(t);
+    size_t tlen = (size_t)json_object_get_string_len(t);
+    if (evl_time_parse(ev->timestamp, tlen, &ev->time_ns) != 0) {
+        json_object_put(obj);
+        return fail(err, errlen,
+                    "\"timestamp\" is not an RFC 3339 date-time with a zone "
+                    "(e.g. 2026-11-22T14:00:00.123Z)");
+    }
+    ev->message = json_object_get_string(m);
+    ev->message_len = (size_t)json_object_get_string_len(m);
+    ev->obj = obj;
+    return 0;
+}
+
+void evl_event_free(evl_event *ev)
+{
+    if (!ev)
+        return;
+    json_object_put(ev->obj);
+    memset(ev, 0, sizeof *ev);
+}
+
+/* JSON string escaping per RFC 8259 (control characters as \u00XX). */
+static int put_json_string(char *buf, size_t cap, size_t *n, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (*n + 1 >= cap)
+        return -1;
+    buf[(*n)++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc = 0;
+        switch (*p) {
+        case '"': esc = '"'; break;
+        case '\\': esc = '\\'; break;
+        case '\n': esc = 'n'; break;
+        case '\r': esc = 'r'; break;
+        case '\t': esc = 't'; break;
+        case '\b': esc = 'b'; break;
+        case '\f': esc = 'f'; break;
+        default: break;
+        }
+        if (esc) {
+            if (*n + 2 >= cap)
+                return -1;
+            buf[(*n)++] = '\\';
+            buf[(*n)++] = esc;
+        } else if (*p < 0x20) {
+            if (*n + 6 >= cap)
+                return -1;
+            memcpy(buf + *n, "\\u00", 4);
+            buf[*n + 4] = hex[*p >> 4];
+            buf[*n + 5] = hex[*p & 15];
+            *n += 6;
+        } else {
+            if (*n + 1 >= cap)
+                return -1;
+            buf[(*n)++] = (char)*p;
+        }
+    }
+    if (*n + 1 >= cap)
+        return -1;
+    buf[(*n)++] = '"';
+    buf[*n] = '\0';
+    return 0;
+}
+
+int evl_event_format(char *buf, size_t cap, int64_t criticality,
+                     const char *timestamp, const char *message)
+{
+    size_t n;
+    int w = snprintf(buf, cap, "{\"criticality\":%lld,\"timestamp\":",
+                     (long long)criticality);
+    if (w < 0 || (size_t)w >= cap)
+        return -1;
+    n = (size_t)w;
+    if (put_json_string(buf, cap, &n, timestamp) != 0)
+        return -1;
+    if (n + 17 >= cap)
+        return -1;
+    memcpy(buf + n, ",\"eventMessage\":", 16);
+    n += 16;
+    if (put_json_string(buf, cap, &n, message) != 0 || n + 2 > cap)
+        return -1;
+    buf[n++] = '}';
+    buf[n] = '\0';
+    return (int)n;
+}

@@ -1,0 +1,64 @@
+/*
+ * The security event (DESIGN §5): a JSON object with `criticality` (int64),
+ * `timestamp` (RFC 3339, 0-9 fraction digits, `Z` or an offset) and
+ * `eventMessage` (any UTF-8 string).  Extra keys are kept.
+ *
+ * Pure functions: no I/O, no globals; safe from any thread.
+ */
+#ifndef EVL_EVENT_H
+#define EVL_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+/** Default cap on an event's encoded size (bytes). */
+#define EVL_EVENT_MAX_BYTES (1024 * 1024)
+
+typedef struct evl_event {
+    int64_t criticality;
+    int64_t time_ns;       /**< timestamp as ns since the Unix epoch, UTC */
+    const char *timestamp; /**< original timestamp text (owned by obj) */
+    const char *message;   /**< eventMessage, UTF-8 (owned by obj) */
+    size_t message_len;
+    struct json_object *obj; /**< the whole parsed object, extras included */
+} evl_event;
+
+/**
+ * Parse and validate one event from `data` (`len` bytes, not necessarily
+ * NUL-terminated).  Refuses: more than `max_len` bytes (0 = default),
+ * invalid JSON or UTF-8, nesting deeper than 32, a non-object, a missing key,
+ * a wrong type (criticality must be a JSON integer within int64; a float,
+ * string, bool or null is refused), a bad timestamp.
+ * Returns 0, or -1 with a one-line reason in `err` (never quoting more than
+ * a few bytes of the input).  On success free with evl_event_free().
+ */
+int evl_event_parse(const char *data, size_t len, size_t max_len,
+                    evl_event *ev, char *err, size_t errlen);
+
+/** Free what evl_event_parse allocated; safe on a zeroed event. */
+void evl_event_free(evl_event *ev);
+
+/**
+ * Format an event as compact JSON into `buf` (`cap` bytes): 
+ * {"criticality":C,"timestamp":"T","eventMessage":"M"} with M escaped.
+ * Returns the length written (excluding NUL), or -1 if it does not fit.
+ */
+int evl_event_format(char *buf, size_t cap, int64_t criticality,
+                     const char *timestamp, const char *message);
+
+/**
+ * Parse RFC 3339 / ISO 8601 date-time ("2026-11-22T14:00:00.123456789Z",
+ * "...+02:00"; 'T' or ' ' separator; 0-9 fraction digits) into ns since the
+ * epoch.  Returns 0 or -1 (bad syntax, bad field ranges, out of int64 ns).
+ */
+int evl_time_parse(const char *s, size_t len, int64_t *ns);
+
+/**
+ * Format ns since the epoch as "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (UTC, always
+ * 9 fraction digits).  `buf` needs 36 bytes.  Returns the length or -1.
+ */
+int evl_time_format(int64_t ns, char *buf, size_t cap);
+
+#endif /* EVL_EVENT_H */

@@ -1,0 +1,167 @@
+#include "lineproto.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Refuse what no escape can carry: line breaks end a point (and let input
+ * forge new ones), and a trailing backslash escapes the separator after it. */
+static int check_name(const char *s, size_t n)
+{
+    if (n == 0 || s[n - 1] == '\\')
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\n' || s[i] == '\r' || s[i] == '\0')
+            return -1;
+    return 0;
+}
+
+static int add_escaped(evl_buf *b, const char *s, size_t n, const char *special)
+{
+    if (evl_buf_reserve(b, n * 2) != 0)
+        return -1;
+    char *out = b->data + b->len;
+    for (size_t i = 0; i < n; i++) {
+        if (strchr(special, s[i]) && s[i] != '\0')
+            *out++ = '\\';
+        *out++ = s[i];
+    }
+    b->len = (size_t)(out - b->data);
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int evl_lp_measurement(evl_buf *b, const char *s, size_t n)
+{
+    if (check_name(s, n) != 0 || s[0] == '#')
+        return -1;
+    return add_escaped(b, s, n, ", ");
+}
+
+int evl_lp_key(evl_buf *b, const char *s, size_t n)
+{
+    if (check_name(s, n) != 0)
+        return -1;
+    return add_escaped(b, s, n, ",= ");
+}
+
+int evl_lp_string(evl_buf *b, const char *s, size_t n)
+{
+    if (evl_buf_addc(b, '"') != 0 || add_escaped(b, s, n, "\"\\") != 0)
+        return -1;
+    return evl_buf_addc(b, '"');
+}
+
+static int fail(evl_buf *b, size_t mark, char *err, size_t errlen,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail(evl_buf *b, size_t mark, char *err, size_t errlen,
+                const char *fmt, ...)
+{
+    va_list ap;
+    b->len = mark;
+    if (b->data)
+        b->data[mark] = '\0';
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static bool is_reserved(const char *k)
+{
+    return strcmp(k, "time") == 0 || strcmp(k, "criticality") == 0 ||
+           strcmp(k, "eventMessage") == 0 || strcmp(k, "timestamp") == 0;
+}
+
+/* Value text of a scalar for a tag. */
+static int tag_value(evl_buf *b, json_object *v)
+{
+    char tmp[32];
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+        return evl_lp_key(b, json_object_get_string(v),
+                          (size_t)json_object_get_string_len(v));
+    case json_type_int:
+        snprintf(tmp, sizeof tmp, "%lld", (long long)json_object_get_int64(v));
+        return evl_lp_key(b, tmp, strlen(tmp));
+    case json_type_boolean:
+        return evl_buf_adds(b, json_object_get_boolean(v) ? "true" : "false");
+    default:
+        return -1;
+    }
+}
+
+static int field_value(evl_buf *b, json_object *v)
+{
+    char tmp[40];
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+        return evl_lp_string(b, json_object_get_string(v),
+                             (size_t)json_object_get_string_len(v));
+    case json_type_int:
+        if (evl_buf_add_i64(b, (long long)json_object_get_int64(v)) != 0)
+            return -1;
+        return evl_buf_addc(b, 'i');
+    case json_type_double:
+        snprintf(tmp, sizeof tmp, "%.17g", json_object_get_double(v));
+        if (!strpbrk(tmp, "0123456789") || strpbrk(tmp, "ni")) /* nan/inf */
+            return -1;
+        return evl_buf_adds(b, tmp);
+    case json_type_boolean:
+        return evl_buf_adds(b, json_object_get_boolean(v) ? "true" : "false");
+    default:
+        return -1;
+    }
+}
+
+int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
+                 int64_t time_ns, char *err, size_t errlen)
+{
+    size_t mark = b->len;
+    const char *meas = map && map->measurement ? map->measurement : "event";
+
+    if (evl_lp_measurement(b, meas, strlen(meas)) != 0)
+        return fail(b, mark, err, errlen, "bad measurement name");
+    for (size_t i = 0; map && i < map->ntags; i++) {
+        json_object *v;
+        const char *k = map->tags[i];
+        if (!ev->obj || !json_object_object_get_ex(ev->obj, k, &v) || !v)
+            continue;
+        if (json_object_is_type(v, json_type_string) &&
+            json_object_get_string_len(v) == 0)
+            continue; /* InfluxDB has no empty tag values: omit the tag */
+        if (evl_buf_addc(b, ',') != 0 || evl_lp_key(b, k, strlen(k)) != 0 ||
+            evl_buf_addc(b, '=') != 0 || tag_value(b, v) != 0)
+            return fail(b, mark, err, errlen,
+                        "tag \"%s\": value cannot be a tag (line break, "
+                        "trailing backslash, or not a string/number/bool)",
+                        k);
+    }
+    if (evl_buf_adds(b, " criticality=") != 0 ||
+        evl_buf_add_i64(b, (long long)ev->criticality) != 0 ||
+        evl_buf_adds(b, "i,eventMessage=") != 0 ||
+        evl_lp_string(b, ev->message, ev->message_len) != 0 ||
+        evl_buf_adds(b, ",timestamp=") != 0 ||
+        evl_lp_string(b, ev->timestamp, strlen(ev->timestamp)) != 0)
+        return fail(b, mark, err, errlen, "out of memory");
+    for (size_t i = 0; map && i < map->nfields; i++) {
+        json_object *v;
+        const char *k = map->fields[i];
+        if (!ev->obj || !json_object_object_get_ex(ev->obj, k, &v) || !v)
+            continue;
+        if (is_reserved(k))
+            return fail(b, mark, err, errlen, "field \"%s\" is reserved", k);
+        if (evl_buf_addc(b, ',') != 0 || evl_lp_key(b, k, strlen(k)) != 0 ||
+            evl_buf_addc(b, '=') != 0 || field_value(b, v) != 0)
+            return fail(b, mark, err, errlen,
+                        "field \"%s\": not a string, number or bool", k);
+    }
+    if (evl_buf_addc(b, ' ') != 0 || evl_buf_add_i64(b, (long long)time_ns) != 0 ||
+        evl_buf_addc(b, '\n') != 0)
+        return fail(b, mark, err, errlen, "out of memory");
+    return 0;
+}

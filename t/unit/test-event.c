@@ -1,0 +1,174 @@
+/* Unit tests: event parsing/validation, RFC 3339 time, JSON formatting. */
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "event.h"
+#include "tap.h"
+
+static int parses(const char *json, evl_event *ev, char *err)
+{
+    return evl_event_parse(json, strlen(json), 0, ev, err, 256);
+}
+
+static void valid(const char *json, int64_t crit, const char *msg,
+                  int64_t ns, const char *what)
+{
+    evl_event ev;
+    char err[256] = "";
+    int rc = parses(json, &ev, err);
+    OK(rc == 0, "valid: %s", what);
+    if (rc != 0) {
+        printf("#   error: %s\n", err);
+        return;
+    }
+    OK(ev.criticality == crit, "  criticality of %s", what);
+    OK(ev.message_len == strlen(msg) && memcmp(ev.message, msg, ev.message_len) == 0,
+       "  eventMessage of %s", what);
+    if (ns != INT64_MIN)
+        OK(ev.time_ns == ns, "  time of %s (%lld)", what, (long long)ev.time_ns);
+    evl_event_free(&ev);
+}
+
+static void invalid(const char *json, const char *reason, const char *what)
+{
+    evl_event ev;
+    char err[256] = "";
+    int rc = parses(json, &ev, err);
+    OK(rc == -1 && strstr(err, reason), "refused: %s", what);
+    if (!(rc == -1 && strstr(err, reason)))
+        printf("#   rc=%d err=[%s] expected reason containing [%s]\n", rc, err,
+               reason);
+    if (rc == 0)
+        evl_event_free(&ev);
+}
+
+#define EV(c, t, m) "{\"criticality\":" c ",\"timestamp\":\"" t "\",\"eventMessage\":" m "}"
+
+int main(void)
+{
+    const int64_t T0 = INT64_C(1763820000) * 1000000000; /* 2025-11-22T14:00:00Z */
+    valid(EV("5", "2025-11-22T14:00:00Z", "\"x\""), 5, "x", T0, "basic");
+    valid(EV("5", "2025-11-22T14:00:00.123456789Z", "\"x\""), 5, "x",
+          T0 + 123456789, "nanoseconds");
+    valid(EV("5", "2025-11-22T14:00:00.1Z", "\"x\""), 5, "x", T0 + 100000000,
+          "one fraction digit");
+    valid(EV("5", "2025-11-22T16:00:00+02:00", "\"x\""), 5, "x", T0, "+02:00 offset");
+    valid(EV("5", "2025-11-22T09:30:00.5-04:30", "\"x\""), 5, "x",
+          T0 + 500000000, "-04:30 offset");
+    valid(EV("5", "2025-11-22 14:00:00z", "\"x\""), 5, "x", T0, "space separator, lower z");
+    valid(EV("5", "2024-02-29T00:00:00Z", "\"x\""), 5, "x", INT64_MIN, "leap day 2024");
+    valid(EV("5", "2000-02-29T00:00:00Z", "\"x\""), 5, "x", INT64_MIN, "leap day 2000");
+    valid(EV("5", "1970-01-01T00:00:00Z", "\"x\""), 5, "x", 0, "epoch");
+    valid(EV("5", "1969-12-31T23:59:59.999999999Z", "\"x\""), 5, "x", -1, "before epoch");
+    valid(EV("9223372036854775807", "2025-11-22T14:00:00Z", "\"x\""),
+          INT64_MAX, "x", T0, "int64 max");
+    valid(EV("-9223372036854775808", "2025-11-22T14:00:00Z", "\"x\""),
+          INT64_MIN, "x", T0, "int64 min");
+    valid(EV("0", "2025-11-22T14:00:00Z",
+             "\"q\\\"b\\\\ c,d=e f\\nnew\\r\\tline \\u00e9\\ud83d\\ude00\""),
+          0, "q\"b\\ c,d=e f\nnew\r\tline \xc3\xa9\xf0\x9f\x98\x80", T0,
+          "hostile message (quotes, backslash, ,= , newlines, unicode, emoji)");
+    valid("{\"eventMessage\":\"m\",\"extra\":[1,2],\"timestamp\":\"2025-11-22T14:00:00Z\",\"criticality\":3}",
+          3, "m", T0, "key order and extra keys");
+    valid(" \n" EV("1", "2025-11-22T14:00:00Z", "\"\"") "\n", 1, "", T0,
+          "surrounding whitespace, empty message");
+
+    invalid("", "not JSON", "empty input");
+    invalid("{", "not JSON", "truncated JSON");
+    invalid("not json", "not JSON", "garbage");
+    invalid(EV("1", "2025-11-22T14:00:00Z", "\"x\"") "x", "not JSON", "trailing garbage");
+    invalid("[1,2]", "not a JSON object", "array");
+    invalid("{}", "missing key \"criticality\"", "empty object");
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\"}",
+            "missing key \"eventMessage\"", "no eventMessage");
+    invalid(EV("9223372036854775808", "2025-11-22T14:00:00Z", "\"x\""),
+            "int64 range", "int64 max + 1");
+    invalid(EV("-9223372036854775809", "2025-11-22T14:00:00Z", "\"x\""),
+            "int64 range", "int64 min - 1");
+    invalid(EV("99999999999999999999999", "2025-11-22T14:00:00Z", "\"x\""),
+            "int64 range", "huge integer");
+    invalid(EV("1.5", "2025-11-22T14:00:00Z", "\"x\""), "must be an integer", "float criticality");
+    invalid(EV("5.0", "2025-11-22T14:00:00Z", "\"x\""), "must be an integer", "5.0 criticality");
+    invalid(EV("1e3", "2025-11-22T14:00:00Z", "\"x\""), "must be an integer", "1e3 criticality");
+    invalid(EV("\"5\"", "2025-11-22T14:00:00Z", "\"x\""), "must be an integer", "string criticality");
+    invalid(EV("true", "2025-11-22T14:00:00Z", "\"x\""), "must be an integer", "bool criticality");
+    invalid(EV("null", "2025-11-22T14:00:00Z", "\"x\""), "must be an integer", "null criticality");
+    invalid(EV("1", "2025-11-22T14:00:00Z", "5"), "must be a string", "number message");
+    invalid(EV("1", "2025-11-22T14:00:00Z", "null"), "must be a string", "null message");
+    invalid("{\"criticality\":1,\"timestamp\":1700000000,\"eventMessage\":\"x\"}",
+            "must be a string", "numeric timestamp");
+    const char *bad_ts[] = {
+        "2025-11-22T14:00:00",          /* no zone */
+        "2025-11-22",                   /* date only */
+        "2025-13-01T00:00:00Z",         /* month 13 */
+        "2025-02-29T00:00:00Z",         /* not a leap year */
+        "1900-02-29T00:00:00Z",         /* century, not leap */
+        "2025-11-31T00:00:00Z",         /* November 31 */
+        "2025-11-22T24:00:00Z",         /* hour 24 */
+        "2025-11-22T14:60:00Z",         /* minute 60 */
+        "2025-11-22T14:00:60Z",         /* leap second */
+        "2025-11-22T14:00:00.Z",        /* empty fraction */
+        "2025-11-22T14:00:00.1234567890Z", /* 10 fraction digits */
+        "2025-11-22T14:00:00+0200",     /* offset without colon */
+        "2025-11-22T14:00:00Zjunk",     /* trailing junk */
+        "2999-01-01T00:00:00Z",         /* beyond int64 ns */
+        "yesterday",
+    };
+    for (size_t i = 0; i < sizeof bad_ts / sizeof *bad_ts; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, EV("1", "%s", "\"x\""), bad_ts[i]);
+        char what[128];
+        snprintf(what, sizeof what, "bad timestamp %s", bad_ts[i]);
+        invalid(buf, "RFC 3339", what);
+    }
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\xff\xfe\"}",
+            "not JSON", "invalid UTF-8");
+    {
+        /* 10,000 levels of nesting: refused by depth, not by the stack. */
+        size_t n = 10000;
+        char *deep = malloc(2 * n + 1);
+        memset(deep, '[', n);
+        memset(deep + n, ']', n);
+        deep[2 * n] = '\0';
+        invalid(deep, "not JSON", "10,000 levels of nesting");
+        free(deep);
+    }
+    {
+        evl_event ev;
+        char err[256];
+        size_t n = EVL_EVENT_MAX_BYTES + 1;
+        char *big = malloc(n);
+        memset(big, ' ', n);
+        OK(evl_event_parse(big, n, 0, &ev, err, sizeof err) == -1 &&
+               strstr(err, "too large"),
+           "refused: over 1 MiB");
+        free(big);
+    }
+
+    /* time formatting round trip */
+    char ts[40];
+    OK(evl_time_format(T0 + 5, ts, sizeof ts) > 0, "format time");
+    IS_STR(ts, "2025-11-22T14:00:00.000000005Z", "time format is RFC 3339 UTC, 9 digits");
+    evl_time_format(-1, ts, sizeof ts);
+    IS_STR(ts, "1969-12-31T23:59:59.999999999Z", "negative time formats correctly");
+    int64_t back = 0;
+    OK(evl_time_parse(ts, strlen(ts), &back) == 0 && back == -1, "format/parse round trip");
+
+    /* formatting an event, then parsing it back */
+    char buf[512];
+    const char *msg = "say \"hi\"\\ \n\t\x01 \xc3\xa9";
+    int n = evl_event_format(buf, sizeof buf, -42, "2025-11-22T14:00:00Z", msg);
+    IS_STR(buf, "{\"criticality\":-42,\"timestamp\":\"2025-11-22T14:00:00Z\","
+                "\"eventMessage\":\"say \\\"hi\\\"\\\\ \\n\\t\\u0001 \xc3\xa9\"}",
+           "event format escapes exactly");
+    evl_event ev;
+    char err[256];
+    OK(n > 0 && evl_event_parse(buf, (size_t)n, 0, &ev, err, sizeof err) == 0 &&
+           strcmp(ev.message, msg) == 0 && ev.criticality == -42,
+       "formatted event parses back to the same values");
+    evl_event_free(&ev);
+    OK(evl_event_format(buf, 20, 1, "2025-11-22T14:00:00Z", "x") == -1,
+       "format refuses a buffer too small");
+    return tap_done();
+}

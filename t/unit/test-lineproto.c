@@ -1,0 +1,80 @@
+/* Unit tests: line protocol escaping and event lines, exact output. */
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "event.h"
+#include "lineproto.h"
+#include "tap.h"
+
+static const char *esc(int (*f)(evl_buf *, const char *, size_t),
+                       const char *s, evl_buf *b)
+{
+    evl_buf_reset(b);
+    return f(b, s, strlen(s)) == 0 ? b->data : "(refused)";
+}
+
+static const char *line(const char *json, const evl_lp_map *map, int64_t t,
+                        evl_buf *b)
+{
+    evl_event ev;
+    char err[256];
+    evl_buf_reset(b);
+    if (evl_event_parse(json, strlen(json), 0, &ev, err, sizeof err) != 0)
+        return "(bad event)";
+    int rc = evl_lp_event(b, map, &ev, t, err, sizeof err);
+    evl_event_free(&ev);
+    return rc == 0 ? b->data : "(refused)";
+}
+
+int main(void)
+{
+    evl_buf b = {0};
+    IS_STR(esc(evl_lp_measurement, "event", &b), "event", "plain measurement");
+    IS_STR(esc(evl_lp_measurement, "a b,c=d", &b), "a\\ b\\,c=d", "measurement escapes space and comma, not =");
+    IS_STR(esc(evl_lp_measurement, "#x", &b), "(refused)", "measurement starting with # refused (would be a comment)");
+    IS_STR(esc(evl_lp_measurement, "a\nb", &b), "(refused)", "measurement with newline refused");
+    IS_STR(esc(evl_lp_key, "k e=y,z", &b), "k\\ e\\=y\\,z", "key escapes space, = and comma");
+    IS_STR(esc(evl_lp_key, "a\"b'c\\d", &b), "a\"b'c\\d", "key leaves quotes and inner backslash");
+    IS_STR(esc(evl_lp_key, "tail\\", &b), "(refused)", "key with trailing backslash refused");
+    IS_STR(esc(evl_lp_key, "", &b), "(refused)", "empty key refused");
+    IS_STR(esc(evl_lp_key, "a\rb", &b), "(refused)", "key with CR refused");
+    IS_STR(esc(evl_lp_string, "say \"hi\" \\ ,= \n", &b), "\"say \\\"hi\\\" \\\\ ,= \n\"",
+           "string value escapes quote and backslash only");
+    IS_STR(esc(evl_lp_string, "ends\\", &b), "\"ends\\\\\"", "string ending in backslash");
+    IS_STR(esc(evl_lp_string, "\xf0\x9f\x98\x80", &b), "\"\xf0\x9f\x98\x80\"", "emoji untouched");
+
+    const char *ev = "{\"criticality\":7,\"timestamp\":\"2025-11-22T14:00:00Z\","
+                     "\"eventMessage\":\"x\\\",pwned=true,y=\\\"z\",\"host\":\"web 1\","
+                     "\"score\":1.5,\"ok\":true,\"n\":-3,\"empty\":\"\"}";
+    evl_lp_map plain = {.measurement = "event"};
+    IS_STR(line(ev, &plain, 1763820000000000123, &b),
+           "event criticality=7i,eventMessage=\"x\\\",pwned=true,y=\\\"z\",timestamp=\"2025-11-22T14:00:00Z\" 1763820000000000123\n",
+           "event line: quote injection stays inside the string");
+    const char *tags[] = {"host", "empty", "missing"};
+    const char *fields[] = {"score", "ok", "n"};
+    evl_lp_map full = {.measurement = "sec ev", .tags = tags, .ntags = 3,
+                       .fields = fields, .nfields = 3};
+    IS_STR(line(ev, &full, 5, &b),
+           "sec\\ ev,host=web\\ 1 criticality=7i,eventMessage=\"x\\\",pwned=true,y=\\\"z\",timestamp=\"2025-11-22T14:00:00Z\",score=1.5,ok=true,n=-3i 5\n",
+           "event line with tags and typed extra fields; empty and missing tags omitted");
+    const char *inj = "{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\","
+                      "\"eventMessage\":\"m\",\"host\":\"a v=0 1\\nevil,host=x v=666 1\"}";
+    const char *t1[] = {"host"};
+    evl_lp_map tagged = {.measurement = "event", .tags = t1, .ntags = 1};
+    b.len = 0;
+    evl_buf_adds(&b, "prev\n");
+    evl_event e2;
+    char err[256];
+    evl_event_parse(inj, strlen(inj), 0, &e2, err, sizeof err);
+    OK(evl_lp_event(&b, &tagged, &e2, 1, err, sizeof err) == -1,
+       "newline in a tag value refused (no forged points)");
+    IS_STR(b.data, "prev\n", "a refused event leaves the buffer unchanged");
+    evl_event_free(&e2);
+    IS_STR(line("{\"criticality\":-9223372036854775808,\"timestamp\":\"1969-12-31T23:59:59Z\",\"eventMessage\":\"multi\\nline\"}",
+                &plain, -1000000000, &b),
+           "event criticality=-9223372036854775808i,eventMessage=\"multi\nline\",timestamp=\"1969-12-31T23:59:59Z\" -1000000000\n",
+           "int64 min, negative time, raw LF kept inside the string field");
+    evl_buf_free(&b);
+    return tap_done();
+}
