@@ -199,6 +199,16 @@ int js_fetch_round(evh_instance *inst, int64_t timeout_ms)
     natsMsgList list = {0};
     jsErrCode je = 0;
     int64_t batch = inst->ic->js.fetch_batch;
+    int pending = 0;
+
+    /* nats.c 3.4.1 overruns its message array in Fetch when messages left
+     * over from an earlier pull (they arrive after that Fetch returned) are
+     * more than half the batch: its second loop runs to (batch - pending)
+     * while counting from pending.  Asking for more than twice what is
+     * pending keeps it in bounds; newer nats.c fixed the loop. */
+    if (natsSubscription_GetPending(inst->pull, &pending, NULL) == NATS_OK &&
+        (int64_t)pending * 2 >= batch)
+        batch = (int64_t)pending * 2 + 1;
 
     natsStatus s =
         natsSubscription_Fetch(&list, inst->pull, (int)batch, timeout_ms, &je);

@@ -185,6 +185,16 @@ static bool has_int64_min_literal(const char *data, size_t len)
     return false;
 }
 
+int evl_json_int64(json_object *o, const char *raw, size_t rawlen,
+                   int64_t *out)
+{
+    if (get_int64(o, out) != 0)
+        return -1;
+    if (*out == INT64_MIN && !has_int64_min_literal(raw, rawlen))
+        return -1;
+    return 0;
+}
+
 int evl_event_parse(const char *data, size_t len, size_t max_len,
                     evl_event *ev, char *err, size_t errlen)
 {
@@ -239,17 +249,13 @@ int evl_event_parse(const char *data, size_t len, size_t max_len,
         json_object_put(obj);
         return fail(err, errlen, "missing key \"eventMessage\"");
     }
-    if (get_int64(c, &ev->criticality) != 0) {
+    if (evl_json_int64(c, data, len, &ev->criticality) != 0) {
         int type = json_object_get_type(c);
         json_object_put(obj);
         if (type == json_type_int)
             return fail(err, errlen, "\"criticality\" out of the int64 range");
         return fail(err, errlen, "\"criticality\" must be an integer, got %s",
                     json_type_to_name((enum json_type)type));
-    }
-    if (ev->criticality == INT64_MIN && !has_int64_min_literal(data, len)) {
-        json_object_put(obj);
-        return fail(err, errlen, "\"criticality\" out of the int64 range");
     }
     if (!json_object_is_type(t, json_type_string)) {
         int type = json_object_get_type(t);

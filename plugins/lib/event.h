@@ -61,4 +61,13 @@ int evl_time_parse(const char *s, size_t len, int64_t *ns);
  */
 int evl_time_format(int64_t ns, char *buf, size_t cap);
 
+/**
+ * The int64 value of a parsed JSON number that must be an integer: refuses
+ * floats (5.0, 1e3) and anything outside int64, which json-c would clamp
+ * silently.  `raw`/`rawlen` is the text the object was parsed from.
+ * Returns 0 or -1.
+ */
+int evl_json_int64(struct json_object *o, const char *raw, size_t rawlen,
+                   int64_t *out);
+
 #endif /* EVL_EVENT_H */

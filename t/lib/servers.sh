@@ -60,9 +60,11 @@ free_port() {
 # a zombie child from a live one, so wait with a watchdog instead.)
 _term_wait() { # pid secs -> exit status
     kill -TERM "$1" 2>/dev/null
-    ( sleep "$2"; kill -KILL "$1" 2>/dev/null ) >/dev/null 2>&1 &
+    # The watchdog must not inherit the test's EXIT trap (it would clean up
+    # the whole test when we kill it).
+    ( trap - EXIT INT TERM; sleep "$2"; kill -KILL "$1" 2>/dev/null ) >/dev/null 2>&1 &
     local wd=$!
-    wait "$1"
+    wait "$1" 2>/dev/null
     local rc=$?
     kill "$wd" 2>/dev/null
     wait "$wd" 2>/dev/null

@@ -1,0 +1,201 @@
+/*
+ * generator (the classic "daemon"): publishes random security events on the
+ * instance's `publish` subject at `rate` events per second.  The long-run
+ * rate is exact (each tick sends what is due since start), timestamps are
+ * RFC 3339 with nanoseconds and strictly increasing within one generator,
+ * and a `seed` makes the sequence of criticalities and messages
+ * reproducible.
+ */
+#include <evhost/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "event.h"
+
+#define FULL_SPEED_CHUNK 1000 /* events per call at rate 0 */
+#define TICK_CHUNK 20000      /* most events one tick may send */
+
+typedef struct gen {
+    evh_instance *inst;
+    int64_t rate, count, cmin, cmax, sent, last_ns;
+    uint64_t rng;
+    const char **messages;
+    size_t nmessages;
+    int64_t start_ns;
+    bool done;
+} gen;
+
+/* splitmix64: tiny, fast, and good enough for test traffic. */
+static uint64_t next_rand(gen *g)
+{
+    uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int64_t real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int gen_configure(evh_instance *inst, void **state)
+{
+    gen *g = calloc(1, sizeof *g);
+    int64_t seed = 0;
+    if (!g)
+        return EVH_ENOMEM;
+    *state = g;
+    g->inst = inst;
+    int rc = EVH_OK;
+    if (evh_config_int(inst, "rate", 5, 0, 100000000, &g->rate) ||
+        evh_config_int(inst, "count", 0, 0, INT64_MAX, &g->count) ||
+        evh_config_int(inst, "seed", 0, INT64_MIN, INT64_MAX, &seed))
+        rc = EVH_ECONFIG;
+    int n = evh_config_count(inst, "criticality");
+    g->cmin = 0;
+    g->cmax = 10;
+    if (n < 0)
+        rc = EVH_ECONFIG;
+    else if (n > 0 && n != 2)
+        rc = evh_config_error(inst, "criticality",
+                              "expected [min, max], got %d elements", n);
+    else if (n == 2 && (evh_config_elem_int(inst, "criticality", 0, &g->cmin) ||
+                        evh_config_elem_int(inst, "criticality", 1, &g->cmax)))
+        rc = EVH_ECONFIG;
+    else if (g->cmin > g->cmax)
+        rc = evh_config_error(inst, "criticality",
+                              "min (%lld) is greater than max (%lld)",
+                              (long long)g->cmin, (long long)g->cmax);
+    int nm = evh_config_count(inst, "messages");
+    if (nm < 0) {
+        rc = EVH_ECONFIG;
+    } else if (nm > 0) {
+        g->messages = calloc((size_t)nm, sizeof *g->messages);
+        if (!g->messages)
+            return EVH_ENOMEM;
+        for (int i = 0; i < nm; i++)
+            if (evh_config_elem_string(inst, "messages", i, &g->messages[i]))
+                rc = EVH_ECONFIG;
+        g->nmessages = (size_t)nm;
+    } else {
+        g->messages = NULL;
+        g->nmessages = gen_catalog_len;
+    }
+    if (!evh_config_has(inst, "seed"))
+        seed = real_ns() ^ ((int64_t)getpid() << 32);
+    g->rng = (uint64_t)seed;
+    return rc;
+}
+
+/* Publish one event.  Returns the status of the publish. */
+static int emit(gen *g)
+{
+    char ts[40], buf[8192];
+    uint64_t span = (uint64_t)g->cmax - (uint64_t)g->cmin + 1;
+    uint64_t r = next_rand(g);
+    int64_t crit = (int64_t)((uint64_t)g->cmin + (span ? r % span : r));
+    size_t mi = (size_t)(next_rand(g) % g->nmessages);
+    const char *msg = g->messages ? g->messages[mi] : gen_catalog[mi];
+
+    int64_t now = real_ns();
+    if (now <= g->last_ns)
+        now = g->last_ns + 1; /* never repeat a timestamp */
+    evl_time_format(now, ts, sizeof ts);
+    int n = evl_event_format(buf, sizeof buf, crit, ts, msg);
+    if (n < 0) {
+        evh_log(g->inst, EVH_LOG_ERROR, "event does not fit in %zu bytes: "
+                                        "shorten `messages`",
+                sizeof buf);
+        return EVH_ETOOBIG;
+    }
+    int rc = evh_publish(g->inst, NULL, buf, (size_t)n);
+    if (rc == EVH_OK) {
+        g->last_ns = now;
+        g->sent++;
+    }
+    return rc;
+}
+
+static void finish_if_done(gen *g)
+{
+    if (!g->done && g->count > 0 && g->sent >= g->count) {
+        g->done = true;
+        evh_log(g->inst, EVH_LOG_INFO, "published %lld events; done",
+                (long long)g->sent);
+        evh_done(g->inst);
+    }
+}
+
+static void send_upto(gen *g, int64_t target)
+{
+    if (g->count > 0 && target > g->count)
+        target = g->count;
+    while (g->sent < target && !evh_stopping(g->inst)) {
+        int rc = emit(g);
+        if (rc != EVH_OK) {
+            evh_log(g->inst, EVH_LOG_WARN, "publish failed: %s; will retry",
+                    evh_strerror(rc));
+            break;
+        }
+    }
+    finish_if_done(g);
+}
+
+static void on_tick(void *state, int64_t now)
+{
+    gen *g = state;
+    if (g->done)
+        return;
+    if (g->rate == 0) {
+        send_upto(g, g->sent + FULL_SPEED_CHUNK);
+        return;
+    }
+    /* Everything due since start: exact long-run rate, no drift. */
+    int64_t due = (int64_t)((double)(now - g->start_ns) / 1e9 * (double)g->rate) + 1;
+    if (due - g->sent > TICK_CHUNK)
+        due = g->sent + TICK_CHUNK;
+    send_upto(g, due);
+}
+
+static int gen_start(void *state)
+{
+    gen *g = state;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    g->start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int64_t period = 0;
+    if (g->rate > 0) {
+        period = 1000 / g->rate; /* exact ticks for low rates */
+        if (period < 10)
+            period = 10;
+        if (period > 1000)
+            period = 1000;
+    }
+    if (g->rate)
+        evh_log(g->inst, EVH_LOG_INFO, "publishing %lld events per second",
+                (long long)g->rate);
+    else
+        evh_log(g->inst, EVH_LOG_INFO, "publishing as fast as possible");
+    return evh_timer_add(g->inst, period, on_tick, NULL);
+}
+
+static void gen_destroy(void *state)
+{
+    gen *g = state;
+    if (!g)
+        return;
+    free(g->messages);
+    free(g);
+}
+
+EVH_PLUGIN_DEFINE(.name = "generator", .version = PACKAGE_VERSION,
+                  .description = "publish random security events at a rate",
+                  .configure = gen_configure, .start = gen_start,
+                  .destroy = gen_destroy);

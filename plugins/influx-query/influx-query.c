@@ -1,0 +1,141 @@
+/*
+ * influx-query: answers `{"last_events_count":N,"min_criticality":X}`
+ * requests with the last N stored events whose criticality is strictly
+ * greater than X, newest first, over all stored time.  A bad request or a
+ * database failure gets an `error` reply, never silence.
+ */
+#include <evhost/plugin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "influx.h"
+#include "request.h"
+
+typedef struct reader {
+    evh_instance *inst;
+    evl_influx *db;
+    evl_influx_conf dbconf;
+    char *password, *token;
+    const char *measurement;
+    int64_t max_count;
+} reader;
+
+static int reader_configure(evh_instance *inst, void **state)
+{
+    reader *r = calloc(1, sizeof *r);
+    const char *api = NULL, *pwfile = NULL;
+    if (!r)
+        return EVH_ENOMEM;
+    *state = r;
+    r->inst = inst;
+    evl_influx_conf *c = &r->dbconf;
+    int rc = EVH_OK;
+#define GET(call)                                                              \
+    do {                                                                       \
+        if ((call) != EVH_OK)                                                  \
+            rc = EVH_ECONFIG;                                                  \
+    } while (0)
+    GET(evh_config_string(inst, "url", "http://127.0.0.1:8086", &c->url));
+    GET(evh_config_string(inst, "api", "v1", &api));
+    GET(evh_config_string(inst, "database", "events", &c->database));
+    GET(evh_config_string(inst, "retention_policy", NULL, &c->retention_policy));
+    GET(evh_config_string(inst, "bucket", NULL, &c->bucket));
+    GET(evh_config_string(inst, "org", NULL, &c->org));
+    GET(evh_config_string(inst, "user", NULL, &c->user));
+    GET(evh_config_string(inst, "password_file", NULL, &pwfile));
+    GET(evh_config_secret_file(inst, "password_file", &r->password));
+    GET(evh_config_secret_file(inst, "token_file", &r->token));
+    GET(evh_config_string(inst, "measurement", "event", &r->measurement));
+    GET(evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count));
+    GET(evh_config_int(inst, "timeout_ms", 5000, 100, 600000, &c->timeout_ms));
+    GET(evh_config_int(inst, "connect_timeout_ms", 1000, 100, 600000,
+                       &c->connect_timeout_ms));
+#undef GET
+    if (rc != EVH_OK)
+        return rc;
+    if (api && evl_influx_api_parse(api, &c->api) != 0)
+        return evh_config_error(inst, "api", "expected \"v1\", \"v2\" or "
+                                             "\"v3\", got \"%s\"", api);
+    if (pwfile && !c->user)
+        return evh_config_error(inst, "user", "required with password_file");
+    if (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))
+        return evh_config_error(inst, "url", "expected an http:// or https:// "
+                                             "URL, got \"%s\"", c->url);
+    c->password = r->password;
+    c->token = r->token;
+    r->db = evl_influx_new(c);
+    return r->db ? EVH_OK : EVH_ENOMEM;
+}
+
+static void reply(reader *r, evh_msg *msg, char *text)
+{
+    if (!text)
+        return;
+    if (evh_respond(r->inst, msg, text, strlen(text)) != EVH_OK)
+        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply");
+    free(text);
+}
+
+static int reader_on_msg(void *state, evh_msg *msg)
+{
+    reader *r = state;
+    size_t len;
+    const char *data = evh_msg_data(msg, &len);
+    query_request req;
+    char err[512];
+
+    if (!evh_msg_reply(msg)) {
+        evh_log(r->inst, EVH_LOG_DEBUG, "ignoring a message without reply "
+                                        "subject on %s",
+                evh_msg_subject(msg));
+        return EVH_OK;
+    }
+    evh_counter_add(r->inst, "queries", 1);
+    if (query_request_parse(data, len, r->max_count, &req, err, sizeof err)) {
+        evh_counter_add(r->inst, "bad_requests", 1);
+        reply(r, msg, query_error_reply("bad_request", err));
+        return EVH_OK;
+    }
+    char *q = query_build_influxql(r->measurement, &req);
+    char *body = NULL;
+    if (!q || evl_influx_query(r->db, q, NULL, &body, err, sizeof err) != 0) {
+        free(q);
+        evh_counter_add(r->inst, "db_errors", 1);
+        evh_log(r->inst, EVH_LOG_WARN, "query failed: %s", err);
+        reply(r, msg, query_error_reply("unavailable", err));
+        return EVH_OK;
+    }
+    free(q);
+    char *out = query_reply_from_influx(body, err, sizeof err);
+    free(body);
+    if (!out) {
+        evh_counter_add(r->inst, "db_errors", 1);
+        evh_log(r->inst, EVH_LOG_WARN, "query failed: %s", err);
+        reply(r, msg, query_error_reply("unavailable", err));
+        return EVH_OK;
+    }
+    reply(r, msg, out);
+    return EVH_OK;
+}
+
+static void reader_destroy(void *state)
+{
+    reader *r = state;
+    if (!r)
+        return;
+    evl_influx_free(r->db);
+    if (r->password) {
+        memset(r->password, 0, strlen(r->password));
+        free(r->password);
+    }
+    if (r->token) {
+        memset(r->token, 0, strlen(r->token));
+        free(r->token);
+    }
+    free(r);
+}
+
+EVH_PLUGIN_DEFINE(.name = "influx-query", .version = PACKAGE_VERSION,
+                  .description = "answer last-N-events queries from InfluxDB",
+                  .configure = reader_configure, .on_msg = reader_on_msg,
+                  .destroy = reader_destroy);

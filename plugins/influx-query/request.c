@@ -1,0 +1,181 @@
+#include "request.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "event.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+#define REQUEST_MAX_BYTES 4096
+
+int query_request_parse(const char *data, size_t len, int64_t max_count,
+                        query_request *req, char *err, size_t errlen)
+{
+    if (len > REQUEST_MAX_BYTES)
+        return fail(err, errlen, "request too large (%zu bytes)", len);
+    json_tokener *tok = json_tokener_new_ex(4);
+    if (!tok)
+        return fail(err, errlen, "out of memory");
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *o = json_tokener_parse_ex(tok, data, (int)len);
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    size_t used = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    while (o && used < len && strchr(" \t\r\n", data[used]))
+        used++;
+    if (!o || je != json_tokener_success || used != len) {
+        json_object_put(o);
+        return fail(err, errlen, "request is not a single JSON object");
+    }
+    if (!json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return fail(err, errlen, "request must be a JSON object");
+    }
+    json_object_object_foreach(o, key, val)
+    {
+        (void)val;
+        if (strcmp(key, "last_events_count") && strcmp(key, "min_criticality")) {
+            json_object_put(o);
+            return fail(err, errlen, "unknown key in request: \"%.64s\"", key);
+        }
+    }
+    json_object *n, *x;
+    if (!json_object_object_get_ex(o, "last_events_count", &n) ||
+        evl_json_int64(n, data, len, &req->count) != 0) {
+        json_object_put(o);
+        return fail(err, errlen, "last_events_count must be an integer");
+    }
+    if (!json_object_object_get_ex(o, "min_criticality", &x) ||
+        evl_json_int64(x, data, len, &req->min_criticality) != 0) {
+        json_object_put(o);
+        return fail(err, errlen, "min_criticality must be an integer in the "
+                                 "int64 range");
+    }
+    json_object_put(o);
+    if (req->count < 1 || req->count > max_count)
+        return fail(err, errlen, "last_events_count must be in 1..%lld",
+                    (long long)max_count);
+    return 0;
+}
+
+char *query_build_influxql(const char *measurement, const query_request *req)
+{
+    evl_buf b = {0};
+    char num[64];
+    evl_buf_adds(&b, "SELECT \"criticality\",\"eventMessage\",\"timestamp\" "
+                     "FROM \"");
+    for (const char *p = measurement; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            evl_buf_addc(&b, '\\');
+        evl_buf_addc(&b, *p);
+    }
+    /* "> INT64_MIN" cannot be written as a literal; ">= INT64_MIN+1" is the
+     * same set. */
+    if (req->min_criticality == INT64_MIN)
+        snprintf(num, sizeof num, ">= %lld", (long long)(INT64_MIN + 1));
+    else
+        snprintf(num, sizeof num, "> %lld", (long long)req->min_criticality);
+    evl_buf_adds(&b, "\" WHERE \"criticality\" ");
+    evl_buf_adds(&b, num);
+    snprintf(num, sizeof num, " ORDER BY time DESC LIMIT %lld",
+             (long long)req->count);
+    evl_buf_adds(&b, num);
+    return b.data;
+}
+
+char *query_error_reply(const char *code, const char *message)
+{
+    json_object *r = json_object_new_object(), *e = json_object_new_object();
+    json_object_object_add(e, "code", json_object_new_string(code));
+    json_object_object_add(e, "message", json_object_new_string(message));
+    json_object_object_add(r, "error", e);
+    char *out = strdup(json_object_to_json_string_ext(
+        r, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(r);
+    return out;
+}
+
+static int col_index(json_object *cols, const char *name)
+{
+    size_t n = json_object_array_length(cols);
+    for (size_t i = 0; i < n; i++) {
+        const char *c = json_object_get_string(json_object_array_get_idx(cols, i));
+        if (c && strcmp(c, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+char *query_reply_from_influx(const char *body, char *err, size_t errlen)
+{
+    json_tokener *tok = json_tokener_new_ex(16);
+    json_object *root = tok ? json_tokener_parse_ex(tok, body, (int)strlen(body)) : NULL;
+    json_tokener_free(tok);
+    json_object *results, *res0, *series, *s0, *cols, *vals, *e;
+    json_object *events = json_object_new_array();
+    char *out = NULL;
+
+    if (!root || !json_object_object_get_ex(root, "results", &results) ||
+        !json_object_is_type(results, json_type_array) ||
+        !(res0 = json_object_array_get_idx(results, 0))) {
+        fail(err, errlen, "unexpected answer from InfluxDB");
+        goto done;
+    }
+    if (json_object_object_get_ex(res0, "error", &e)) {
+        fail(err, errlen, "InfluxDB: %.200s", json_object_get_string(e));
+        goto done;
+    }
+    if (json_object_object_get_ex(res0, "series", &series) &&
+        (s0 = json_object_array_get_idx(series, 0)) &&
+        json_object_object_get_ex(s0, "columns", &cols) &&
+        json_object_object_get_ex(s0, "values", &vals)) {
+        int it = col_index(cols, "time"), ic = col_index(cols, "criticality"),
+            im = col_index(cols, "eventMessage"),
+            its = col_index(cols, "timestamp");
+        size_t n = json_object_array_length(vals);
+        for (size_t i = 0; i < n; i++) {
+            json_object *row = json_object_array_get_idx(vals, i);
+            json_object *ev = json_object_new_object();
+            json_object *c = ic >= 0 ? json_object_array_get_idx(row, (size_t)ic) : NULL;
+            json_object *m = im >= 0 ? json_object_array_get_idx(row, (size_t)im) : NULL;
+            json_object *t = its >= 0 ? json_object_array_get_idx(row, (size_t)its) : NULL;
+            json_object_object_add(ev, "criticality", json_object_get(c));
+            if (t && json_object_is_type(t, json_type_string)) {
+                json_object_object_add(ev, "timestamp", json_object_get(t));
+            } else {
+                /* Points written without the original text: use the
+                 * point time. */
+                char ts[40] = "";
+                json_object *tm = it >= 0 ? json_object_array_get_idx(row, (size_t)it) : NULL;
+                evl_time_format(json_object_get_int64(tm), ts, sizeof ts);
+                json_object_object_add(ev, "timestamp", json_object_new_string(ts));
+            }
+            json_object_object_add(ev, "eventMessage", json_object_get(m));
+            json_object_array_add(events, ev);
+        }
+    }
+    json_object *reply = json_object_new_object();
+    json_object_object_add(reply, "events", events);
+    events = NULL;
+    out = strdup(json_object_to_json_string_ext(
+        reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(reply);
+done:
+    json_object_put(events);
+    json_object_put(root);
+    return out;
+}

@@ -1,0 +1,187 @@
+/*
+ * query-client (the classic "client"): every interval_ms, asks for the last
+ * `count` events with criticality above $MIN_CRITICALITY and prints them as
+ * a table (new rows marked), or as JSON lines.  An unchanged answer is not
+ * reprinted.  No reader, a timeout or an error reply is one clear line per
+ * attempt; the client keeps going.
+ */
+#include <errno.h>
+#include <evhost/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "render.h"
+
+typedef struct client {
+    evh_instance *inst;
+    int64_t interval_ms, count, timeout_ms, min_criticality;
+    bool once, json, have_prev, asked;
+    const char *env_name, *output;
+    FILE *out;
+    int64_t next_ns;
+    client_answer prev;
+} client;
+
+static int client_configure(evh_instance *inst, void **state)
+{
+    client *c = calloc(1, sizeof *c);
+    const char *format = NULL;
+    if (!c)
+        return EVH_ENOMEM;
+    *state = c;
+    c->inst = inst;
+    if (evh_config_int(inst, "interval_ms", 10000, 10, 86400000,
+                       &c->interval_ms) ||
+        evh_config_int(inst, "count", 10, 1, 1000000, &c->count) ||
+        evh_config_int(inst, "timeout_ms", 5000, 10, 600000, &c->timeout_ms) ||
+        evh_config_string(inst, "min_criticality_env", "MIN_CRITICALITY",
+                          &c->env_name) ||
+        evh_config_bool(inst, "once", false, &c->once) ||
+        evh_config_string(inst, "format", "table", &format) ||
+        evh_config_string(inst, "output", NULL, &c->output))
+        return EVH_ECONFIG;
+    if (strcmp(format, "table") && strcmp(format, "json"))
+        return evh_config_error(inst, "format",
+                                "expected \"table\" or \"json\", got \"%s\"",
+                                format);
+    c->json = strcmp(format, "json") == 0;
+    const char *v = getenv(c->env_name);
+    if (!v || !*v)
+        return evh_config_error(inst, "min_criticality_env",
+                                "environment variable %s is not set (the "
+                                "client shows events with criticality above "
+                                "it, e.g. %s=5)",
+                                c->env_name, c->env_name);
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end)
+        return evh_config_error(inst, "min_criticality_env",
+                                "environment variable %s is not an integer: "
+                                "\"%.40s\"",
+                                c->env_name, v);
+    c->min_criticality = x;
+    if (c->output && !(c->out = fopen(c->output, "a")))
+        return evh_config_error(inst, "output", "cannot open %s: %s",
+                                c->output, strerror(errno));
+    return EVH_OK;
+}
+
+static void now_local(char *buf, size_t cap)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void emit(client *c, const char *text)
+{
+    FILE *f = c->out ? c->out : stdout;
+    fputs(text, f);
+    fflush(f);
+}
+
+static void ask(client *c)
+{
+    char req[128], when[32], line[1024];
+    char *reply = NULL;
+    size_t len = 0;
+    int n = snprintf(req, sizeof req,
+                     "{\"last_events_count\":%lld,\"min_criticality\":%lld}",
+                     (long long)c->count, (long long)c->min_criticality);
+    int rc = evh_request(c->inst, NULL, req, (size_t)n, c->timeout_ms, &reply,
+                         &len);
+    now_local(when, sizeof when);
+    if (rc == EVH_ENORESPONDERS || rc == EVH_ETIMEOUT) {
+        snprintf(line, sizeof line,
+                 "%s  no answer from a reader (%s): is the reader service "
+                 "running?\n",
+                 when, evh_strerror(rc));
+        emit(c, line);
+        return;
+    }
+    if (rc != EVH_OK) {
+        snprintf(line, sizeof line, "%s  request failed: %s\n", when,
+                 evh_strerror(rc));
+        emit(c, line);
+        return;
+    }
+    client_answer a;
+    char err[256];
+    if (client_answer_parse(reply, len, &a, err, sizeof err) != 0) {
+        snprintf(line, sizeof line, "%s  unreadable reply: %s\n", when, err);
+        emit(c, line);
+        free(reply);
+        return;
+    }
+    free(reply);
+    if (a.is_error) {
+        snprintf(line, sizeof line, "%s  the reader answered an error (%s): "
+                                    "%s\n",
+                 when, a.error_code ? a.error_code : "?",
+                 a.error_message ? a.error_message : "");
+        emit(c, line);
+        client_answer_free(&a);
+        return;
+    }
+    if (c->have_prev && client_answer_equal(&a, &c->prev)) {
+        if (!c->json) {
+            snprintf(line, sizeof line, "%s  no new events\n", when);
+            emit(c, line);
+        }
+        client_answer_free(&a);
+        return;
+    }
+    evl_buf out = {0};
+    if (c->json)
+        client_render_json(&out, &a);
+    else
+        client_render_table(&out, &a, c->have_prev ? &c->prev : NULL,
+                            c->count, c->min_criticality, when);
+    if (out.data)
+        emit(c, out.data);
+    evl_buf_free(&out);
+    if (c->have_prev)
+        client_answer_free(&c->prev);
+    c->prev = a;
+    c->have_prev = true;
+}
+
+static void on_tick(void *state, int64_t now)
+{
+    client *c = state;
+    if (now < c->next_ns || (c->once && c->asked))
+        return;
+    c->asked = true;
+    c->next_ns = now + c->interval_ms * 1000000;
+    ask(c);
+    if (c->once)
+        evh_done(c->inst);
+}
+
+static int client_start(void *state)
+{
+    client *c = state;
+    /* A short tick so the first request goes out at once. */
+    return evh_timer_add(c->inst, c->once ? 10 : 50, on_tick, NULL);
+}
+
+static void client_destroy(void *state)
+{
+    client *c = state;
+    if (!c)
+        return;
+    if (c->have_prev)
+        client_answer_free(&c->prev);
+    if (c->out)
+        fclose(c->out);
+    free(c);
+}
+
+EVH_PLUGIN_DEFINE(.name = "query-client", .version = PACKAGE_VERSION,
+                  .description = "print the last events above a criticality",
+                  .configure = client_configure, .start = client_start,
+                  .destroy = client_destroy);
