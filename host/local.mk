@@ -1,14 +1,14 @@
 # The evhost binary.
-bin_PROGRAMS += host/evhost
-host_evhost_SOURCES = \
+bin_PROGRAMS += evhost
+evhost_SOURCES = \
 	host/main.c host/host.h \
 	host/conf.c host/conf.h host/cfg.c host/cfg.h \
 	host/conn.c host/instance.c host/jetstream.c host/msg.c \
 	host/services.c host/stats.c host/status.c \
 	host/loader.c host/loader.h host/log.c host/log.h \
 	host/secret.c host/secret.h
-host_evhost_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS)
-host_evhost_LDADD = $(NATS_LIBS) $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)
+evhost_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS)
+evhost_LDADD = $(NATS_LIBS) $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)
 # Export the evh_* API (and nothing else) to plugins.
-host_evhost_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/host/evhost.dynlist
+evhost_LDFLAGS = $(AM_LDFLAGS) -Wl,--dynamic-list=$(srcdir)/host/evhost.dynlist
 EXTRA_DIST += host/evhost.dynlist

@@ -41,7 +41,7 @@ check worldw "$T/pdir/ww.so" 'ww.so: refusing to load plugin: file .*/ww.so is w
 chmod 0644 "$T/pdir/ww.so"; chmod 0775 "$T/pdir"
 check groupw "$T/pdir/ww.so" 'refusing to load plugin: directory .*/pdir is writable by its group' "group-writable plugin directory"
 chmod 0755 "$T/pdir"
-printf 'host = { plugin_dir = "%s"; };\nplugins = ( { plugin = "../../../host/evhost"; } );\n' "$libs" >"$T/rel.cfg"
+printf 'host = { plugin_dir = "%s"; };\nplugins = ( { plugin = "../../../evhost"; } );\n' "$libs" >"$T/rel.cfg"
 out=$("$EVHOST" -t -c "$T/rel.cfg" 2>&1); rc=$?
 is "$rc" 1 "relative plugin path escaping plugin_dir: exit 1"
 like "$out" 'a relative plugin path must stay inside the plugin directory' "relative plugin path escaping plugin_dir: said"

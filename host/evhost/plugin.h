@@ -1,0 +1,307 @@
+/*
+ * <evhost/plugin.h> -- the contract between the evhost host and its plugins.
+ *
+ * A plugin is a shared object that exports exactly one symbol, the
+ * descriptor `evh_plugin_descriptor`, written with EVH_PLUGIN_DEFINE.  The
+ * host checks the descriptor's ABI stamp before it calls anything, then
+ * drives each configured instance through its callbacks.  Everything a
+ * plugin may ask of the host is an evh_* function declared below; a plugin
+ * links against nothing of the host (the functions are resolved from the
+ * evhost binary at dlopen time).
+ *
+ * Build an out-of-tree plugin with:
+ *     cc -shared -fPIC $(pkg-config --cflags evhost) -o my.so my.c
+ * See evhost-plugin(3) for a complete example.
+ *
+ * LIFECYCLE of one instance (one `plugins` entry of the config):
+ *
+ *   configure(inst, &state)  read the instance's `config` block with the
+ *                            evh_config_* getters, allocate `state`.
+ *                            Called on the main thread; also by `evhost -t`.
+ *                            Return EVH_OK or EVH_ECONFIG (after reporting
+ *                            the problems with evh_config_error).
+ *   start(state)             the NATS connection is up; add timers here.
+ *                            on_msg is never called before start returns.
+ *   on_msg(state, msg)       one message of a `subscribe` subject.
+ *   drain(state)             subscriptions are drained: no on_msg follows.
+ *                            Flush what you buffered, settle held messages.
+ *   stop(state)              release runtime resources; bounded by
+ *                            host.stop_timeout_ms (a hang is logged and the
+ *                            host exits anyway).
+ *   destroy(state)           free `state`.  Called whenever configure was
+ *                            called, even if configure or start failed, so
+ *                            it must accept a partly built (or NULL) state.
+ *
+ * Every callback except configure may be NULL.
+ *
+ * THREADING.  Callbacks of one instance never run concurrently with each
+ * other: the host holds a per-instance lock around each (start, on_msg,
+ * timers, drain, stop).  on_msg runs on a NATS delivery thread (core
+ * subscriptions) or on the instance's worker thread (JetStream); timers run
+ * on the worker thread.  Different instances run in parallel, so a plugin
+ * keeps no global mutable state: everything lives in `state`.  A plugin
+ * whose on_msg is safe to run concurrently may set EVH_PLUGIN_THREAD_SAFE in
+ * `flags` to skip the lock for on_msg only.  Callbacks should return
+ * promptly; a slow on_msg backs up its subscription (core NATS then drops,
+ * and counts, what overflows `pending_msgs`; JetStream just waits).
+ *
+ * OWNERSHIP.  Strings returned by the host (config values, subjects,
+ * headers) are owned by the host and valid until the callback returns (for
+ * config values: until destroy).  A message is valid during on_msg only,
+ * unless the plugin calls evh_msg_hold(); a held message stays valid until
+ * it is settled with evh_msg_ack/nak/term, which frees it.  Buffers the
+ * host allocates for the plugin (evh_request's reply, evh_config_secret_
+ * file's contents) are freed by the plugin with free().
+ *
+ * STATUS CODES.  Functions returning int return EVH_OK (0) on success or a
+ * negative EVH_E* code; evh_strerror() names it.
+ */
+#ifndef EVHOST_PLUGIN_H
+#define EVHOST_PLUGIN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ABI version.  The major changes when a descriptor field or a function
+ * changes meaning or signature (old plugins are refused); the minor grows
+ * when fields are appended to evh_plugin or functions are added (older
+ * plugins still load). */
+#define EVH_ABI_MAJOR 1
+#define EVH_ABI_MINOR 0
+
+/** Name of the one symbol a plugin exports. */
+#define EVH_PLUGIN_SYMBOL "evh_plugin_descriptor"
+
+/* ---- status codes --------------------------------------------------- */
+enum {
+    EVH_OK = 0,
+    EVH_ERR = -1,            /**< unspecified failure */
+    EVH_EINVAL = -2,         /**< bad argument */
+    EVH_ENOMEM = -3,         /**< out of memory */
+    EVH_ECONFIG = -4,        /**< configuration refused (already reported) */
+    EVH_ENOTFOUND = -5,      /**< no such thing */
+    EVH_ETIMEOUT = -6,       /**< timed out */
+    EVH_ENORESPONDERS = -7,  /**< request: nobody subscribes to the subject */
+    EVH_ECONN = -8,          /**< not connected to NATS (reconnecting) */
+    EVH_EIO = -9,            /**< I/O error; plugins use it for "try later" */
+    EVH_ESTOPPING = -10,     /**< the host or instance is shutting down */
+    EVH_ETOOBIG = -11,       /**< larger than the server's max_payload */
+    EVH_EPERM = -12,         /**< not permitted (NATS permissions) */
+    EVH_ESTATE = -13,        /**< call not allowed in this state */
+};
+
+/** Static text for a status code; never NULL. */
+const char *evh_strerror(int status);
+
+/* ---- opaque host objects ------------------------------------------- */
+typedef struct evh_instance evh_instance; /**< one configured instance */
+typedef struct evh_msg evh_msg;           /**< one received message */
+typedef struct evh_timer evh_timer;       /**< a periodic timer */
+
+typedef enum evh_log_level {
+    EVH_LOG_ERROR = 0,
+    EVH_LOG_WARN = 1,
+    EVH_LOG_INFO = 2,
+    EVH_LOG_DEBUG = 3,
+} evh_log_level;
+
+/* ---- the descriptor -------------------------------------------------- */
+
+/** Flags for evh_plugin.flags. */
+#define EVH_PLUGIN_THREAD_SAFE 0x1u /**< on_msg may run concurrently */
+
+typedef struct evh_plugin {
+    uint32_t abi_major;      /**< EVH_ABI_MAJOR the plugin was built with */
+    uint32_t abi_minor;      /**< EVH_ABI_MINOR the plugin was built with */
+    uint32_t size;           /**< sizeof(evh_plugin) the plugin saw */
+    uint32_t flags;          /**< EVH_PLUGIN_* */
+    const char *name;        /**< plugin name, e.g. "influx-sink" */
+    const char *version;     /**< plugin version, free form */
+    const char *description; /**< one line for `evhost -l` */
+
+    /** Required.  Read the config, build the state; see LIFECYCLE. */
+    int (*configure)(evh_instance *inst, void **state);
+    /** Connected and about to receive; add timers.  Non-OK: exit 1. */
+    int (*start)(void *state);
+    /**
+     * One message.  Return EVH_OK to have the host ack it (JetStream), any
+     * other status to have it nak'ed (redelivered) and counted as an error
+     * -- unless the plugin settled or held it itself.
+     */
+    int (*on_msg)(void *state, evh_msg *msg);
+    /** No more messages will come: flush and settle what is held. */
+    void (*drain)(void *state);
+    /** Stop background work; bounded by host.stop_timeout_ms. */
+    void (*stop)(void *state);
+    /** Free the state (may be NULL or partly built). */
+    void (*destroy)(void *state);
+    /* ABI 1.0 ends here; new fields are appended and bump the minor. */
+} evh_plugin;
+
+/**
+ * Define the plugin's descriptor, stamped with this header's ABI:
+ *     EVH_PLUGIN_DEFINE(.name = "my-sink", .version = "1.0",
+ *                       .configure = my_configure, .on_msg = my_on_msg,
+ *                       .destroy = my_destroy);
+ */
+#define EVH_PLUGIN_DEFINE(...)                                                 \
+    extern __attribute__((visibility("default"))) const evh_plugin             \
+        evh_plugin_descriptor;                                                 \
+    __attribute__((visibility("default"))) const evh_plugin                    \
+        evh_plugin_descriptor = {.abi_major = EVH_ABI_MAJOR,                   \
+                                 .abi_minor = EVH_ABI_MINOR,                   \
+                                 .size = sizeof(evh_plugin),                   \
+                                 __VA_ARGS__}
+
+/* ---- instance information ------------------------------------------- */
+
+/** The instance's `name` (or the plugin name), for logs and subjects. */
+const char *evh_instance_name(const evh_instance *inst);
+/** The host's `host.name`. */
+const char *evh_host_name(const evh_instance *inst);
+/** True once the host or this instance is shutting down: finish quickly. */
+bool evh_stopping(const evh_instance *inst);
+/**
+ * The instance has finished its work (a generator with a `count`): when
+ * every instance of the host is done, the host stops cleanly and exits 0.
+ */
+void evh_done(evh_instance *inst);
+
+/* ---- configuration (only inside configure) ---------------------------
+ * Each getter reads `key` (a name, or a dotted path into sub-groups) from
+ * the instance's `config` group.  A missing key yields `def`; a key of the
+ * wrong type or out of [min, max] is reported with file:line and key path
+ * and the getter returns EVH_ECONFIG.  Keys no getter read are reported as
+ * unknown after configure returns, so a typo never passes silently.
+ * Called outside configure they return EVH_ESTATE. */
+
+int evh_config_string(evh_instance *inst, const char *key, const char *def,
+                      const char **out);
+int evh_config_int(evh_instance *inst, const char *key, int64_t def,
+                   int64_t min, int64_t max, int64_t *out);
+int evh_config_double(evh_instance *inst, const char *key, double def,
+                      double min, double max, double *out);
+int evh_config_bool(evh_instance *inst, const char *key, bool def, bool *out);
+/** True if the key is present (marks nothing as read). */
+bool evh_config_has(evh_instance *inst, const char *key);
+/** Number of elements of a list/array key, 0 if absent, <0 on error. */
+int evh_config_count(evh_instance *inst, const char *key);
+/** Element `idx` of a list/array of strings / integers. */
+int evh_config_elem_string(evh_instance *inst, const char *key, int idx,
+                           const char **out);
+int evh_config_elem_int(evh_instance *inst, const char *key, int idx,
+                        int64_t *out);
+/**
+ * The key names a file holding a secret (password, token): read it, strip
+ * the trailing newline, and return it in *out (malloc'ed; NULL when the key
+ * is absent).  The file must not be readable by others.  Secrets are never
+ * logged.
+ */
+int evh_config_secret_file(evh_instance *inst, const char *key, char **out);
+/**
+ * Report a config problem about `key` (NULL: the instance as a whole) with
+ * the config's file:line; returns EVH_ECONFIG for `return evh_config_error(
+ * ...)`.  Report every problem before returning, not just the first.
+ */
+int evh_config_error(evh_instance *inst, const char *key, const char *fmt,
+                     ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- logging and counters ------------------------------------------- */
+
+/** Log through the host's one logging path, attributed to the instance. */
+void evh_log(const evh_instance *inst, evh_log_level level, const char *fmt,
+             ...) __attribute__((format(printf, 3, 4)));
+void evh_logv(const evh_instance *inst, evh_log_level level, const char *fmt,
+              va_list ap) __attribute__((format(printf, 3, 0)));
+/** Whether a line at `level` would be written (skip costly formatting). */
+bool evh_log_enabled(const evh_instance *inst, evh_log_level level);
+/**
+ * Add `delta` to the instance counter `name` (created at 0 on first use)
+ * shown by `evhost --stats`.  `name` must be a string that lives as long
+ * as the plugin is loaded (a literal).  Thread-safe, lock-free when the
+ * counter exists.
+ */
+void evh_counter_add(evh_instance *inst, const char *name, int64_t delta);
+
+/* ---- messages (inside on_msg, or held) ------------------------------- */
+
+const char *evh_msg_subject(const evh_msg *msg);
+/** The payload and its length (not NUL-terminated). */
+const void *evh_msg_data(const evh_msg *msg, size_t *len);
+/** Reply subject of a request, or NULL. */
+const char *evh_msg_reply(const evh_msg *msg);
+/** First value of a NATS header, or NULL. */
+const char *evh_msg_header(const evh_msg *msg, const char *name);
+/** JetStream stream sequence (0 for core NATS): unique per stored message,
+ * the same on every redelivery -- an idempotency key. */
+uint64_t evh_msg_stream_seq(const evh_msg *msg);
+/** How many times JetStream has delivered it (1 for core NATS). */
+uint64_t evh_msg_deliveries(const evh_msg *msg);
+bool evh_msg_is_jetstream(const evh_msg *msg);
+/**
+ * Keep the message after on_msg returns (e.g. until a batch is written);
+ * the plugin must later settle it exactly once with ack, nak or term.
+ * Only inside on_msg.  A held message not settled by the end of drain is
+ * logged; JetStream redelivers it.
+ */
+int evh_msg_hold(evh_msg *msg);
+/** Processed: JetStream will not redeliver it.  Frees a held message. */
+int evh_msg_ack(evh_msg *msg);
+/** Not processed: redeliver after `delay_ms` (core NATS: dropped, counted). */
+int evh_msg_nak(evh_msg *msg, int64_t delay_ms);
+/** Never processable (poison): JetStream stops redelivering it. */
+int evh_msg_term(evh_msg *msg);
+
+/* ---- publishing and requests ---------------------------------------- */
+
+/**
+ * Publish to `subject`, or to the instance's `publish` subject when NULL.
+ * With `jetstream` configured, publishing to the instance's own `publish`
+ * subject is confirmed by the server (retried until confirmed, de-duplicated
+ * with Nats-Msg-Id); other subjects go out on core NATS.  While NATS is
+ * reconnecting, core publishes are buffered up to reconnect_buffer_bytes,
+ * then fail with EVH_ECONN.
+ */
+int evh_publish(evh_instance *inst, const char *subject, const void *data,
+                size_t len);
+/**
+ * Send a request and wait up to timeout_ms for one reply, returned in
+ * *reply (malloc'ed, NUL-terminated; free() it) and *reply_len (may be
+ * NULL).  EVH_ENORESPONDERS when nobody listens, EVH_ETIMEOUT when nobody
+ * answered in time.  Blocks the calling callback.
+ */
+int evh_request(evh_instance *inst, const char *subject, const void *data,
+                size_t len, int64_t timeout_ms, char **reply,
+                size_t *reply_len);
+/** Reply to a request message (EVH_EINVAL if it has no reply subject). */
+int evh_respond(evh_instance *inst, const evh_msg *msg, const void *data,
+                size_t len);
+
+/* ---- timers ------------------------------------------------------------ */
+
+/** Timer callback; `now_ns` is CLOCK_MONOTONIC in nanoseconds. */
+typedef void (*evh_timer_fn)(void *state, int64_t now_ns);
+
+/**
+ * Call fn(state, now) every period_ms on the instance's worker thread,
+ * first after one period; missed beats are skipped, not bunched.  Period 0
+ * runs fn on every round of the worker loop (an idle loop: a generator at
+ * full speed).  *out (may be NULL) receives a handle for evh_timer_cancel.
+ * Timers stop before drain; the host frees them.
+ */
+int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
+                  evh_timer **out);
+/** Cancel a timer; its callback does not run after this returns. */
+void evh_timer_cancel(evh_instance *inst, evh_timer *timer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVHOST_PLUGIN_H */
