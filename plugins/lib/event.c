@@ -195,6 +195,92 @@ int evl_json_int64(json_object *o, const char *raw, size_t rawlen,
     return 0;
 }
 
+size_t evl_utf8_check(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        size_t n;
+        unsigned min, cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, min = 0x80, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, min = 0x800, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return i; /* 0x80-0xc1 (continuation, overlong 2-byte), > 0xf4 */
+        }
+        if (len - i <= n)
+            return i;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return i;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        /* Overlong forms, UTF-16 surrogates and code points past U+10FFFF
+         * are not UTF-8 (RFC 3629), whatever a lenient decoder says. */
+        if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return i;
+        i += n + 1;
+    }
+    return len;
+}
+
+static int hex4(const char *p, const char *end, unsigned *out)
+{
+    unsigned v = 0;
+    if (end - p < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* JSON lets "\ud800" through, but it is no character: json-c would turn a
+ * lone surrogate into U+FFFD and store something the sender never sent.
+ * Returns the offset of the first unpaired surrogate escape, or len.
+ * Backslashes occur only inside strings, so no string tracking is needed. */
+static size_t lone_surrogate(const char *data, size_t len)
+{
+    const char *p = data, *end = data + len;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        unsigned hi, lo;
+        if (end - p < 2)
+            break;
+        if (p[1] != 'u' || hex4(p + 2, end, &hi) != 0) {
+            p += 2;
+            continue;
+        }
+        if (hi >= 0xdc00 && hi <= 0xdfff)
+            return (size_t)(p - data);
+        if (hi >= 0xd800 && hi <= 0xdbff) {
+            if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+                hex4(p + 8, end, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+                return (size_t)(p - data);
+            p += 12;
+            continue;
+        }
+        p += 6;
+    }
+    return len;
+}
+
 int evl_event_parse(const char *data, size_t len, size_t max_len,
                     evl_event *ev, char *err, size_t errlen)
 {
@@ -206,6 +292,14 @@ int evl_event_parse(const char *data, size_t len, size_t max_len,
                     max_len);
     if (len > INT_MAX)
         return fail(err, errlen, "event too large");
+    size_t bad = evl_utf8_check(data, len);
+    if (bad != len)
+        return fail(err, errlen, "not JSON: invalid UTF-8 at byte %zu", bad);
+    bad = lone_surrogate(data, len);
+    if (bad != len)
+        return fail(err, errlen,
+                    "not JSON: unpaired UTF-16 surrogate escape at byte %zu",
+                    bad);
 
     json_tokener *tok = json_tokener_new_ex(EVENT_MAX_DEPTH);
     if (!tok)

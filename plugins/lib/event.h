@@ -70,4 +70,11 @@ int evl_time_format(int64_t ns, char *buf, size_t cap);
 int evl_json_int64(struct json_object *o, const char *raw, size_t rawlen,
                    int64_t *out);
 
+/**
+ * Strict UTF-8 check (RFC 3629: no overlong forms, no surrogates, nothing
+ * past U+10FFFF).  Returns len when valid, else the offset of the first bad
+ * sequence.
+ */
+size_t evl_utf8_check(const char *s, size_t len);
+
 #endif /* EVL_EVENT_H */

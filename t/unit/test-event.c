@@ -124,6 +124,41 @@ int main(void)
     }
     invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\xff\xfe\"}",
             "not JSON", "invalid UTF-8");
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\xc0\xaf\"}",
+            "invalid UTF-8 at byte 68", "overlong UTF-8 (C0 AF)");
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\xed\xa0\x80\"}",
+            "invalid UTF-8", "UTF-8-encoded surrogate (ED A0 80)");
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\\ud800\"}",
+            "unpaired UTF-16 surrogate escape at byte 68", "escaped lone surrogate");
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\\udc00\"}",
+            "surrogate", "escaped lone low surrogate");
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\\ud83d\\u0041\"}",
+            "surrogate", "high surrogate followed by a non-surrogate");
+    valid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\\\\ud800 \\ud83d\\udea8\"}",
+          1, "\\ud800 \xf0\x9f\x9a\xa8", INT64_C(1763820000) * 1000000000,
+          "escaped backslash before ud800 and a surrogate pair are fine");
+    {
+        /* The strict checker itself, on edge sequences. */
+        static const struct { const char *s; size_t len, want; } u[] = {
+            {"", 0, 0},
+            {"abc", 3, 3},
+            {"\xc3\xa9", 2, 2},                 /* U+00E9 */
+            {"\xf0\x9f\x9a\xa8", 4, 4},         /* U+1F6A8 */
+            {"\xf4\x8f\xbf\xbf", 4, 4},         /* U+10FFFF */
+            {"\xef\xbf\xbf", 3, 3},             /* U+FFFF */
+            {"a\xc1\xbf", 3, 1},                /* overlong 2-byte */
+            {"\xe0\x80\xaf", 3, 0},             /* overlong 3-byte */
+            {"\xf0\x80\x80\xaf", 4, 0},         /* overlong 4-byte */
+            {"\xf4\x90\x80\x80", 4, 0},         /* past U+10FFFF */
+            {"ab\xc3", 3, 2},                   /* truncated */
+            {"\xc3\x28", 2, 0},                 /* bad continuation */
+            {"\x80", 1, 0},                     /* lone continuation */
+            {"\xfe", 1, 0},
+        };
+        for (size_t i = 0; i < sizeof u / sizeof *u; i++)
+            OK(evl_utf8_check(u[i].s, u[i].len) == u[i].want,
+               "utf8 check case %zu -> %zu", i, u[i].want);
+    }
     {
         /* 10,000 levels of nesting: refused by depth, not by the stack. */
         size_t n = 10000;

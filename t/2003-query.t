@@ -1,0 +1,105 @@
+#!/bin/bash
+# influx-query against a real influxd: a known set of events is stored
+# through the writer; answers to several (N, X) pairs must equal what jq
+# computes from the set; the classic request bytes get a classic reply;
+# hostile requests get error replies and leave the database intact;
+# InfluxDB down -> an error reply within timeout_ms, not silence.
+. "$top_srcdir/t/lib/tap.sh"
+. "$top_srcdir/t/lib/servers.sh"
+command -v jq >/dev/null || skip_all "jq not installed"
+start_nats
+start_influx
+NATSCLI="$top_builddir/t/tools/evh-nats"
+M=300
+
+# The known set: criticality -1..11, one event per second, 3 equal seconds.
+for i in $(seq 0 $((M - 1))); do
+    printf '{"criticality":%d,"timestamp":"2024-06-01T%02d:%02d:%02d.%09dZ","eventMessage":"event #%d, \\"quoted\\""}\n' \
+        $(((i * 7) % 13 - 1)) $((i / 3600)) $((i / 60 % 60)) $((i % 60)) "$i" "$i"
+done >"$T/set.jsonl"
+
+host_cfg "$T/h.cfg" h "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe = \"events\";
+  jetstream = { stream = \"EVENTS\"; subjects = [\"events\"]; durable = \"sink\"; };
+  config = { url = \"$INFLUX_URL\"; database = \"q\"; flush_interval_ms = 50; }; },
+{ plugin = \"influx-query\"; name = \"reader\"; subscribe = \"query\"; queue = \"readers\";
+  config = { url = \"$INFLUX_URL\"; database = \"q\"; timeout_ms = 1000; }; }"
+start_evhost h "$T/h.cfg"
+consumer_ready() { curl -s "http://127.0.0.1:$NATS_MON_PORT/jsz?accounts=true&consumers=true" | grep -q '"name": *"sink"'; }
+wait_for 10 consumer_ready
+"$NATSCLI" pub "$NATS_URL" events "$T/set.jsonl"
+points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
+wait_for 30 points_ge $M
+is "$(influx_count q event)" $M "known set of $M events stored"
+
+req() { "$NATSCLI" req "$NATS_URL" query "$1" 3000; }
+# expected N X: computed from the set, independently of InfluxDB
+expected() {
+    jq -c -s --argjson n "$1" --argjson x "$2" \
+        '[.[] | select(.criticality > $x)] | sort_by(.timestamp) | reverse | .[:$n] | map({criticality, eventMessage, timestamp})' \
+        "$T/set.jsonl"
+}
+for pair in "10 5" "1 0" "5 11" "1000 -2" "3 9" "50 10" "7 -1" "1000 -9223372036854775808"; do
+    set -- $pair
+    got=$(req "{\"last_events_count\":$1,\"min_criticality\":$2}" | jq -c '.events | map({criticality, eventMessage, timestamp})')
+    want=$(expected "$1" "$2")
+    n=$(printf '%s' "$want" | jq length)
+    is "$got" "$want" "N=$1 X=$2: the $n newest events above $2, newest first"
+done
+
+# The classic client's exact request bytes; its reply shape.
+classic=$(req '{"last_events_count":10,"min_criticality":5}')
+is "$(printf '%s' "$classic" | jq -c 'keys')" '["events"]' "classic request: reply is {\"events\": [...]}"
+is "$(printf '%s' "$classic" | jq '.events | length')" 10 "classic request: 10 events"
+is "$(printf '%s' "$classic" | jq -c '[.events[] | (keys == ["criticality","eventMessage","timestamp"]) and (.criticality|type) == "number" and (.timestamp|type) == "string" and (.eventMessage|type) == "string"] | unique')" '[true]' \
+    "classic request: every event has exactly criticality (number), timestamp, eventMessage (strings)"
+
+# Hostile requests: an error reply each, never a query.
+i=0
+while IFS= read -r bad; do
+    i=$((i + 1))
+    r=$(req "$bad")
+    code=$(printf '%s' "$r" | jq -r '.error.code' 2>/dev/null)
+    is "$code" bad_request "hostile request $i refused: $bad"
+done <<'B'
+{"last_events_count":10,"min_criticality":"5 OR 1=1"}
+{"last_events_count":10,"min_criticality":"5; DROP DATABASE q"}
+{"last_events_count":"10; DROP DATABASE q","min_criticality":5}
+{"last_events_count":-1,"min_criticality":5}
+{"last_events_count":0,"min_criticality":5}
+{"last_events_count":1e9,"min_criticality":5}
+{"last_events_count":10,"min_criticality":5.5}
+{"last_events_count":10.0,"min_criticality":5}
+{"last_events_count":null,"min_criticality":5}
+{"last_events_count":10,"min_criticality":null}
+{"last_events_count":1001,"min_criticality":5}
+{"last_events_count":10,"min_criticality":99999999999999999999999}
+{"last_events_count":10,"min_criticality":9223372036854775808}
+{"last_events_count":10}
+{"min_criticality":5}
+{"last_events_count":10,"min_criticality":5,"extra":1}
+{"last_events_count":10,"min_criticality":5} garbage
+{"last_events_count":[10],"min_criticality":5}
+{}
+null
+[]
+not json
+"string"
+B
+empty=$(req '')
+is "$(printf '%s' "$empty" | jq -r '.error.code')" bad_request "empty request refused"
+like "$(req '{"last_events_count":10,"min_criticality":"5 OR 1=1"}' | jq -r '.error.message')" 'min_criticality' "the error names the bad key"
+is "$(influx_count q event)" $M "database intact after hostile requests"
+like "$(influx_q '' 'SHOW DATABASES')" '"q"' "database q still exists"
+
+# InfluxDB down: an error reply, within the reader's timeout_ms.
+stop_influx
+r=$(req '{"last_events_count":10,"min_criticality":5}'); rc=$?
+is "$rc" 0 "InfluxDB down: the reader still answers (within the 3 s request timeout)"
+is "$(printf '%s' "$r" | jq -r '.error.code')" unavailable "InfluxDB down: error code unavailable"
+start_influx
+wait_for 10 points_ge $M
+is "$(req '{"last_events_count":2,"min_criticality":5}' | jq '.events | length')" 2 "InfluxDB back: answers again"
+
+stop_evhost h
+is "$?" 0 "host stopped cleanly"
+done_testing
