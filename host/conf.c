@@ -1,5 +1,6 @@
 #include "conf.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,88 @@ static void parse_instance(cfg_ctx *cx, host_conf *c, inst_conf *ic,
     ic->fingerprint = cfg_fingerprint(g);
 }
 
+/*
+ * libconfig 1.5 stores a plain integer literal that does not fit 32 bits
+ * truncated (3000000000 reads as -1294967296) without a word; only the L
+ * suffix makes it 64-bit.  Scan the text for such literals and refuse them
+ * with the fix, instead of running with a value nobody wrote.  Skips
+ * strings and comments; returns the number of problems reported.
+ */
+static int check_int_literals(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int errors = 0, line = 1, c, prev = ' ';
+    while ((c = getc(f)) != EOF) {
+        if (c == '\n') {
+            line++;
+        } else if (c == '"') {
+            while ((c = getc(f)) != EOF && c != '"') {
+                if (c == '\\')
+                    c = getc(f);
+                if (c == '\n')
+                    line++;
+            }
+        } else if (c == '#' || (c == '/' && prev == '/')) {
+            while ((c = getc(f)) != EOF && c != '\n')
+                ;
+            line++;
+        } else if (c == '*' && prev == '/') {
+            int p2 = 0;
+            while ((c = getc(f)) != EOF && !(p2 == '*' && c == '/')) {
+                if (c == '\n')
+                    line++;
+                p2 = c;
+            }
+            c = ' ';
+        } else if (c >= '0' && c <= '9' &&
+                   !(prev == '_' || prev == '.' ||
+                     ((prev | 0x20) >= 'a' && (prev | 0x20) <= 'z')) &&
+                   !(prev >= '0' && prev <= '9')) {
+            char tok[64];
+            size_t n = 0;
+            bool neg = prev == '-';
+            bool hex = false;
+            do {
+                if (n < sizeof tok - 1)
+                    tok[n++] = (char)c;
+                c = getc(f);
+                if (n == 1 && tok[0] == '0' && (c | 0x20) == 'x')
+                    hex = true;
+                else if (!(c >= '0' && c <= '9') &&
+                         !(hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
+                    break;
+            } while (c != EOF);
+            tok[n] = '\0';
+            bool is_float = c == '.' || (c | 0x20) == 'e';
+            bool is_long = c == 'L';
+            if (!is_float && !is_long) {
+                errno = 0;
+                unsigned long long v = strtoull(tok, NULL, 0);
+                bool big = errno == ERANGE ||
+                           (hex ? v > 0xffffffffULL
+                                : v > (neg ? 2147483648ULL : 2147483647ULL));
+                if (big) {
+                    LOG_ERROR("%s:%d: integer %s%s does not fit 32 bits and "
+                              "libconfig would truncate it: write it with an "
+                              "L suffix (%s%sL)",
+                              path, line, neg ? "-" : "", tok, neg ? "-" : "",
+                              tok);
+                    errors++;
+                }
+            }
+            if (c == EOF)
+                break;
+            if (c == '\n')
+                line++;
+        }
+        prev = c;
+    }
+    fclose(f);
+    return errors;
+}
+
 host_conf *conf_load(const char *path)
 {
     host_conf *c = calloc(1, sizeof *c);
@@ -243,6 +326,7 @@ host_conf *conf_load(const char *path)
         conf_unref(c);
         return NULL;
     }
+    cx.errors += check_int_literals(path);
     config_setting_t *root = config_root_setting(&c->cfg);
     parse_host(&cx, c, root);
     parse_nats(&cx, c, root);

@@ -79,4 +79,13 @@ printf 'secret-password-123\n' >"$T/pw"
 t_cfg secret "nats = { user = \"u\"; password_file = \"$T/pw\"; servers = \"nats://127.0.0.1:1\"; };
 plugins = ( { plugin = \"testplug\"; bad = 1; } );"
 unlike "$out" 'secret-password-123' "a config error never prints the password"
+# libconfig 1.5 truncates plain integers past 32 bits; the host refuses them.
+printf 'nats = { servers = ["nats://127.0.0.1:1"]; };\n# 9999999999 in a comment is fine\nplugins = ( { plugin = "testplug";\n  config = { publish_n = 3000000000; prefix = "4000000000"; }; } );\n' >"$T/bigint.cfg"
+out=$("$EVHOST" -t -c "$T/bigint.cfg" 2>&1); rc=$?
+is "$rc" 1 "integer past 32 bits without L: exit 1"
+like "$out" 'bigint.cfg:4: integer 3000000000 does not fit 32 bits and libconfig would truncate it: write it with an L suffix \(3000000000L\)' "integer past 32 bits: file:line and the fix"
+unlike "$out" '4000000000|9999999999' "numbers in strings and comments are not integers"
+sed -i 's/3000000000;/3000000000L;/' "$T/bigint.cfg"
+"$EVHOST" -t -c "$T/bigint.cfg" >/dev/null 2>&1
+is "$?" 0 "with the L suffix: accepted"
 done_testing

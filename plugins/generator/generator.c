@@ -18,6 +18,7 @@
 
 #define FULL_SPEED_CHUNK 1000 /* events per call at rate 0 */
 #define TICK_CHUNK 20000      /* most events one tick may send */
+#define MAX_MESSAGE 4096      /* bytes; the event is built in 8 KiB */
 
 typedef struct gen {
     evh_instance *inst;
@@ -80,10 +81,19 @@ static int gen_configure(evh_instance *inst, void **state)
         g->messages = calloc((size_t)nm, sizeof *g->messages);
         if (!g->messages)
             return EVH_ENOMEM;
-        for (int i = 0; i < nm; i++)
+        for (int i = 0; i < nm; i++) {
             if (evh_config_elem_string(inst, "messages", i, &g->messages[i]))
                 rc = EVH_ECONFIG;
+            else if (strlen(g->messages[i]) > MAX_MESSAGE)
+                rc = evh_config_error(inst, "messages",
+                                      "element %d is %zu bytes; at most %d",
+                                      i, strlen(g->messages[i]), MAX_MESSAGE);
+        }
         g->nmessages = (size_t)nm;
+    } else if (evh_config_has(inst, "messages")) {
+        rc = evh_config_error(inst, "messages",
+                              "empty list: give at least one message, or "
+                              "leave the key out for the built-in catalog");
     } else {
         g->messages = NULL;
         g->nmessages = gen_catalog_len;
@@ -158,7 +168,7 @@ static void on_tick(void *state, int64_t now)
         return;
     }
     /* Everything due since start: exact long-run rate, no drift. */
-    int64_t due = (int64_t)((double)(now - g->start_ns) / 1e9 * (double)g->rate) + 1;
+    int64_t due = (int64_t)((double)(now - g->start_ns) / 1e9 * (double)g->rate);
     if (due - g->sent > TICK_CHUNK)
         due = g->sent + TICK_CHUNK;
     send_upto(g, due);
