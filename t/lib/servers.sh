@@ -15,10 +15,21 @@ _evh_pids=()
 
 track_pid() { _evh_pids+=("$1"); }
 
+# Is PID still a child of this shell?  A PID we started may have exited
+# and been reused by another test's server (pid_max can be 32768, and a
+# parallel `make check` runs thousands of processes): never signal those.
+_is_child() {
+    local s
+    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    s=${s##*) }
+    set -- $s
+    [ "$2" = "$$" ]
+}
+
 _evh_cleanup() {
     local p
     for p in "${_evh_pids[@]}"; do
-        kill -0 "$p" 2>/dev/null && _term_wait "$p" 3 >/dev/null 2>&1
+        _is_child "$p" && _term_wait "$p" 3 >/dev/null 2>&1
     done
     if [ "${EVH_KEEP_TMP:-0}" = 1 ]; then
         echo "# kept $T" >&2
@@ -59,6 +70,10 @@ free_port() {
 # SIGTERM a child and reap it; SIGKILL after `secs`.  (kill -0 cannot tell
 # a zombie child from a live one, so wait with a watchdog instead.)
 _term_wait() { # pid secs -> exit status
+    if ! _is_child "$1"; then
+        wait "$1" 2>/dev/null # exited already: its status, if bash kept it
+        return
+    fi
     kill -TERM "$1" 2>/dev/null
     # The watchdog must not inherit the test's EXIT trap (it would clean up
     # the whole test when we kill it).
@@ -109,7 +124,7 @@ stop_nats() {
 
 kill_nats() {
     [ -n "${NATS_PID:-}" ] || return 0
-    kill -KILL "$NATS_PID" 2>/dev/null
+    _is_child "$NATS_PID" && kill -KILL "$NATS_PID" 2>/dev/null
     wait "$NATS_PID" 2>/dev/null
     NATS_PID=
 }
@@ -167,7 +182,7 @@ stop_influx() {
 
 kill_influx() {
     [ -n "${INFLUX_PID:-}" ] || return 0
-    kill -KILL "$INFLUX_PID" 2>/dev/null
+    _is_child "$INFLUX_PID" && kill -KILL "$INFLUX_PID" 2>/dev/null
     wait "$INFLUX_PID" 2>/dev/null
     INFLUX_PID=
 }

@@ -29,9 +29,10 @@ typedef struct tp {
     int64_t nheld;
 } tp;
 
-static void on_publish(void *state, int64_t now)
+static void on_publish(void *state, int64_t now_ns)
 {
     tp *p = state;
+    (void)now_ns;
     char buf[128];
     for (int i = 0; i < 500 && p->published < p->publish_n; i++) {
         int n = snprintf(buf, sizeof buf, "%s%lld", p->prefix,
@@ -51,9 +52,10 @@ static void on_tick(void *state, int64_t now)
     fflush(p->ticks);
 }
 
-static void do_request(void *state, int64_t now)
+static void do_request(void *state, int64_t now_ns)
 {
     tp *p = state;
+    (void)now_ns;
     char *reply = NULL;
     size_t len = 0;
     if (p->requested)
