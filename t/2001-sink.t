@@ -32,7 +32,6 @@ stored() { # db
 }
 
 points_ge() { [ "$(influx_count "$1" event)" -ge "$2" ]; }
-consumer_ready() { curl -s "http://127.0.0.1:$NATS_MON_PORT/jsz?accounts=true&consumers=true" | grep -q "\"name\": *\"$1\""; }
 written_ge() { "$EVHOST" --stats -c "$1" | jq -e ".instances[] | select(.name==\"writer\") | .counters.written >= $2" >/dev/null; }
 
 # ---- 10,000 generated events -------------------------------------------
@@ -93,7 +92,7 @@ for i in $(seq 50); do
 done >"$T/same.jsonl"
 host_cfg "$T/s.cfg" s "$(sink_inst writer same SAME same sink)"
 start_evhost s "$T/s.cfg"
-wait_for 10 consumer_ready sink
+wait_for 20 grep -q "consuming same from stream SAME" "$T/s.log"
 "$NATSCLI" pub "$NATS_URL" same "$T/same.jsonl"
 is "$?" 0 "published 50 identical events"
 wait_for 20 points_ge same 50

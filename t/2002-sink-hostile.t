@@ -71,8 +71,7 @@ host_cfg "$T/w.cfg" w "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
              max_event_bytes = 2097152; dead_letter = \"events.dead\"; }; },
 { plugin = \"testplug\"; name = \"dead\"; subscribe = \"events.dead\"; config = { out = \"$T/dead.out\"; }; }"
 start_evhost w "$T/w.cfg"
-consumer_ready() { curl -s "http://127.0.0.1:$NATS_MON_PORT/jsz?accounts=true&consumers=true" | grep -q '"name": *"sink"'; }
-wait_for 10 consumer_ready
+wait_for 30 grep -q "consuming events from stream EVENTS" "$T/w.log"
 # Interleave: valid and invalid events in the same batches.
 paste -d '\n' "$T/valid.jsonl" <(head -n 15 "$T/invalid.jsonl") | sed '/^$/d' >"$T/mixed.jsonl"
 tail -n +16 "$T/invalid.jsonl" >"$T/rest.jsonl"
@@ -91,7 +90,7 @@ sleep 0.3
 is "$(counter written)" "$NVALID" "every valid event written"
 is "$(counter invalid)" "$NINVALID" "every invalid event counted as invalid"
 is "$(influx_count hostile event)" "$NVALID" "exactly $NVALID points stored"
-wait_for 5 has_lines "$T/dead.out" "$NINVALID"
+wait_for 20 has_lines "$T/dead.out" "$NINVALID"
 is "$(grep -c '^events.dead ' "$T/dead.out")" "$NINVALID" "every invalid event published on the dead-letter subject"
 like "$(cat "$T/w.log")" 'refused an event on events: .{1,2}timestamp.{1,2} must be a string, got int' "the reason is logged"
 like "$(cat "$T/w.log")" 'event too large: 3145799 bytes \(limit 2097152\)' "oversize event logged as such"

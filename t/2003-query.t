@@ -24,8 +24,7 @@ host_cfg "$T/h.cfg" h "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
 { plugin = \"influx-query\"; name = \"reader\"; subscribe = \"query\"; queue = \"readers\";
   config = { url = \"$INFLUX_URL\"; database = \"q\"; timeout_ms = 1000; }; }"
 start_evhost h "$T/h.cfg"
-consumer_ready() { curl -s "http://127.0.0.1:$NATS_MON_PORT/jsz?accounts=true&consumers=true" | grep -q '"name": *"sink"'; }
-wait_for 10 consumer_ready
+wait_for 30 grep -q "consuming events from stream EVENTS" "$T/h.log"
 "$NATSCLI" pub "$NATS_URL" events "$T/set.jsonl"
 points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
 wait_for 30 points_ge $M
@@ -97,7 +96,7 @@ r=$(req '{"last_events_count":10,"min_criticality":5}'); rc=$?
 is "$rc" 0 "InfluxDB down: the reader still answers (within the 3 s request timeout)"
 is "$(printf '%s' "$r" | jq -r '.error.code')" unavailable "InfluxDB down: error code unavailable"
 start_influx
-wait_for 10 points_ge $M
+wait_for 30 points_ge $M
 is "$(req '{"last_events_count":2,"min_criticality":5}' | jq '.events | length')" 2 "InfluxDB back: answers again"
 
 stop_evhost h

@@ -33,7 +33,7 @@ is "$?" 0 "MIN_CRITICALITY=-3 accepted"
 # ---- no reader: one line per attempt, keeps going ----------------------
 client_cfg "$T/nr.cfg" "output = \"$T/nr.out\";"
 MIN_CRITICALITY=5 start_evhost nr "$T/nr.cfg"
-wait_for 10 has_lines "$T/nr.out" 3
+wait_for 30 has_lines "$T/nr.out" 3
 ok "no reader: the client is still running" kill -0 "$EVH_PID_nr"
 stop_evhost nr
 is "$?" 0 "no reader: stops cleanly"
@@ -55,7 +55,7 @@ curl -sS -XPOST "$INFLUX_URL/write?db=events&precision=ns" --data-binary @"$T/po
 host_cfg "$T/r.cfg" reader "{ plugin = \"influx-query\"; subscribe = \"query\"; queue = \"readers\";
   config = { url = \"$INFLUX_URL\"; database = \"events\"; timeout_ms = 1000; }; }"
 start_evhost r "$T/r.cfg"
-wait_for 10 grep -q 'started plugin influx-query' "$T/r.log"
+wait_for 30 grep -q 'started plugin influx-query' "$T/r.log"
 
 client_cfg "$T/j.cfg" "once = true; format = \"json\"; output = \"$T/j.out\";"
 MIN_CRITICALITY=5 timeout 20 "$EVHOST" -c "$T/j.cfg" 2>"$T/j.log"
@@ -67,21 +67,21 @@ is "$(cat "$T/j.out")" '{"criticality":10,"timestamp":"2024-07-01T10:00:03Z","ev
 
 client_cfg "$T/t.cfg" "output = \"$T/t.out\";"
 MIN_CRITICALITY=8 start_evhost t "$T/t.cfg"
-wait_for 10 grep -q 'no new events' "$T/t.out"
+wait_for 30 grep -q 'no new events' "$T/t.out"
 first=$(sed -n '1,/^$/p' "$T/t.out" | head -4)
 like "$first" 'last 10 events with criticality > 8: 2 shown, 2 new' "table header: what was asked, how many shown and new"
 like "$first" '\* [0-9-]+ [0-9:.]+ +10  Malware signature detected' "table row: time, criticality, message; new rows marked"
 is "$(grep -c 'criticality > 8' "$T/t.out")" 1 "an unchanged answer is not reprinted"
 lp 11 2024-07-01T10:00:04Z "Privilege escalation attempt" |
     curl -sS -XPOST "$INFLUX_URL/write?db=events&precision=ns" --data-binary @-
-wait_for 10 sh -c "grep -c 'criticality > 8' '$T/t.out' | grep -q 2"
+wait_for 30 sh -c "grep -c 'criticality > 8' '$T/t.out' | grep -q 2"
 is "$(grep -c 'criticality > 8: 3 shown, 1 new' "$T/t.out")" 1 "a changed answer is printed, with one new row"
 like "$(grep -F 'Privilege escalation' "$T/t.out")" '^ \* ' "the new row is marked"
 like "$(grep -F 'Malware signature' "$T/t.out" | tail -1)" '^   ' "an old row is not marked"
 
 # The reader's error reply, shown as one clear line.
 stop_influx
-wait_for 10 grep -q 'the reader answered an error (unavailable)' "$T/t.out"
+wait_for 30 grep -q 'the reader answered an error (unavailable)' "$T/t.out"
 like "$(cat "$T/t.out")" 'the reader answered an error \(unavailable\)' "InfluxDB down: the client shows the reader's error"
 stop_evhost t
 is "$?" 0 "client stops cleanly"

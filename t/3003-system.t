@@ -48,7 +48,7 @@ want=$(curl -sS -XPOST "$INFLUX_URL/query" --data-urlencode db=events \
 last_table() { awk '/^== /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$T/client.log"; }
 table_rows() { last_table | grep -E '^ [* ] [0-9]{4}-' | sed -E 's/^ [* ] [0-9-]+ [0-9:.]+ +//'; }
 table_matches() { [ "$(table_rows)" = "$want" ]; }
-wait_for 15 table_matches
+wait_for 30 table_matches
 last=$(last_table)
 got=$(table_rows)
 is "$got" "$want" "the client's last table: the 10 newest events above 5, newest first"
@@ -67,7 +67,7 @@ MIN_CRITICALITY=8 start_evhost all "$T/all-in-one.cfg"
 wait_for 30 points_ge $N
 sleep 0.5
 is "$(influx_count events event)" $N "all-in-one: exactly $N events stored"
-wait_for 10 grep -q 'criticality > 8' "$T/all.log"
+wait_for 30 grep -q 'criticality > 8' "$T/all.log"
 like "$(cat "$T/all.log")" 'last 10 events with criticality > 8' "all-in-one: the client prints its table"
 stop_evhost all
 is "$?" 0 "all-in-one stops cleanly"

@@ -35,7 +35,8 @@ int query_request_parse(const char *data, size_t len, int64_t max_count,
     enum json_tokener_error je = json_tokener_get_error(tok);
     size_t used = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
-    while (o && used < len && strchr(" \t\r\n", data[used]))
+    while (o && used < len && (data[used] == ' ' || data[used] == '\t' ||
+                               data[used] == '\r' || data[used] == '\n'))
         used++;
     if (!o || je != json_tokener_success || used != len) {
         json_object_put(o);
@@ -49,8 +50,10 @@ int query_request_parse(const char *data, size_t len, int64_t max_count,
     {
         (void)val;
         if (strcmp(key, "last_events_count") && strcmp(key, "min_criticality")) {
+            /* `key` lives in `o`: report before releasing it. */
+            fail(err, errlen, "unknown key in request: \"%.64s\"", key);
             json_object_put(o);
-            return fail(err, errlen, "unknown key in request: \"%.64s\"", key);
+            return -1;
         }
     }
     json_object *n, *x;

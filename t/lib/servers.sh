@@ -56,7 +56,9 @@ _port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
     local p
     while :; do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        # Below the kernel's ephemeral range (32768-60999 here), where an
+        # outgoing connection's local port could make our bind() fail.
+        p=$(( 10000 + (RANDOM * 32768 + RANDOM) % 22000 ))
         _port_open "$p" && continue
         # not listening; also avoid ports another test just picked
         if [ -z "${_evh_used_ports:-}" ] || [[ " $_evh_used_ports " != *" $p "* ]]; then
@@ -108,12 +110,22 @@ EOT
     wait_for 15 curl -sf "http://127.0.0.1:$NATS_MON_PORT/healthz" >/dev/null
 }
 
+# A port that looked free can be taken before the server binds it: try
+# fresh ports a few times; if the server still cannot start, the test
+# cannot mean anything, so bail out.
 start_nats() {
-    NATS_PORT=${NATS_PORT:-$(free_port)}
-    NATS_MON_PORT=${NATS_MON_PORT:-$(free_port)}
-    NATS_URL="nats://127.0.0.1:$NATS_PORT"
-    export NATS_PORT NATS_MON_PORT NATS_URL
-    _nats_run
+    local try fixed=${NATS_PORT:+1}
+    for try in 1 2 3; do
+        [ "$try" = 1 ] && [ -n "$fixed" ] || NATS_PORT=$(free_port)
+        [ "$try" = 1 ] && [ -n "${NATS_MON_PORT:-}" ] || NATS_MON_PORT=$(free_port)
+        NATS_URL="nats://127.0.0.1:$NATS_PORT"
+        export NATS_PORT NATS_MON_PORT NATS_URL
+        _nats_run && return 0
+        kill_nats
+        [ -n "$fixed" ] && break # the test chose the port: no other will do
+    done
+    echo "Bail out! nats-server did not start (see above)"
+    exit 1
 }
 
 stop_nats() {
@@ -167,11 +179,18 @@ EOT
 }
 
 start_influx() {
-    INFLUX_PORT=${INFLUX_PORT:-$(free_port)}
-    INFLUX_RPC_PORT=${INFLUX_RPC_PORT:-$(free_port)}
-    INFLUX_URL="http://127.0.0.1:$INFLUX_PORT"
-    export INFLUX_PORT INFLUX_URL
-    _influx_run
+    local try fixed=${INFLUX_PORT:+1}
+    for try in 1 2 3; do
+        [ "$try" = 1 ] && [ -n "$fixed" ] || INFLUX_PORT=$(free_port)
+        [ "$try" = 1 ] && [ -n "${INFLUX_RPC_PORT:-}" ] || INFLUX_RPC_PORT=$(free_port)
+        INFLUX_URL="http://127.0.0.1:$INFLUX_PORT"
+        export INFLUX_PORT INFLUX_URL
+        _influx_run && return 0
+        kill_influx
+        [ -n "$fixed" ] && break # a restart must keep its port
+    done
+    echo "Bail out! influxd did not start (see above)"
+    exit 1
 }
 
 stop_influx() {
