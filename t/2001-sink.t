@@ -44,8 +44,8 @@ host_cfg "$T/g.cfg" g "{ plugin = \"generator\"; publish = \"events\";
 "$EVHOST" -c "$T/g.cfg" 2>"$T/g.log"
 is "$?" 0 "generator published $N events and exited 0"
 start_evhost w "$T/w.cfg"
-wait_for 60 has_lines "$T/rec.out" $N
-wait_for 60 points_ge gen $N
+wait_for 120 has_lines "$T/rec.out" $N
+wait_for 120 points_ge gen $N
 sleep 0.5
 is "$(influx_count gen event)" $N "exactly $N points stored"
 stats=$("$EVHOST" --stats -c "$T/w.cfg")
@@ -79,7 +79,7 @@ is "$?" 0 "writer stopped cleanly"
 like "$(cat "$T/del.json")" '"success":true' "durable consumer deleted: the stream will be delivered again"
 : >"$T/rec.out"
 start_evhost w2 "$T/w.cfg"
-wait_for 60 written_ge "$T/w.cfg" $N
+wait_for 120 written_ge "$T/w.cfg" $N
 sleep 0.5
 stats=$("$EVHOST" --stats -c "$T/w.cfg")
 is "$(printf '%s' "$stats" | jq '.instances[] | select(.name=="writer") | .counters.written')" $N "replay: all $N messages written a second time"

@@ -10,3 +10,10 @@ TESTS += t/unit/test-render
 SERVICE_TESTS = t/3001-generator.t t/3002-client.t t/3003-system.t
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS)
+
+# Delivery and fault tests (4xxx): exact counts through outages and crashes.
+FAULT_TESTS = t/4001-influx-outage.t t/4002-writer-kill.t \
+	t/4003-nats-restart.t t/4004-influx-unreachable.t t/4005-poison.t \
+	t/4006-core-slow.t
+TESTS += $(FAULT_TESTS)
+EXTRA_DIST += $(FAULT_TESTS) t/lib/pipeline.sh

@@ -9,6 +9,7 @@
 #   influx_q DB QUERY, influx_count DB MEASUREMENT, influx_create_db DB
 #   start_evhost NAME CFG [args] -> EVH_PID_<NAME>, log $T/NAME.log
 #   stop_evhost NAME  (SIGTERM, wait <= 30 s, returns the exit status)
+#   wait_evhost NAME SECS  (wait for it to exit by itself; 124 if it did not)
 #   wait_for SECONDS CMD...     track_pid PID     free_port
 T=$(mktemp -d "${TMPDIR:-/tmp}/evhost-test.XXXXXX")
 _evh_pids=()
@@ -233,6 +234,23 @@ start_evhost() { # name cfg [args]
     printf -v "EVH_PID_$name" '%s' "$pid"
 }
 
+wait_evhost() { # name secs -> exit status of the host (124: still running)
+    local var="EVH_PID_$1" pid st i=0
+    pid=${!var:-}
+    [ -n "$pid" ] || return 255
+    while :; do
+        st=$(cat "/proc/$pid/stat" 2>/dev/null) || break
+        st=${st##*) }
+        [ "${st%% *}" = Z ] && break
+        i=$((i + 1))
+        [ "$i" -ge $(( $2 * 10 )) ] && return 124
+        sleep 0.1
+    done
+    wait "$pid" 2>/dev/null
+    local rc=$?
+    printf -v "$var" '%s' ""
+    return $rc
+}
 stop_evhost() { # name -> exit status of the host
     local var="EVH_PID_$1" pid rc
     pid=${!var:-}
