@@ -77,7 +77,11 @@ struct evh_instance {
     natsSubscription **subs; /* core subscriptions */
     int nsubs;
     jsCtx *js;               /* when the instance has a jetstream block */
-    natsSubscription *pull;  /* JetStream pull consumer */
+    natsSubscription *pull;  /* inbox our pull requests' messages arrive on */
+    char *pull_subject;      /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
+    char *pull_inbox;
+    int64_t pull_left;       /* messages the outstanding request still owes */
+    int64_t pull_until_ns;   /* when it expires (monotonic) */
     char msgid_prefix[64];
     _Atomic uint64_t msgid_seq;
 
@@ -93,7 +97,8 @@ struct evh_msg {
     bool in_callback;
     bool held;
     bool settled;
-    jsMsgMetaData *meta; /* fetched lazily */
+    bool meta_parsed;    /* from the ack subject, lazily */
+    uint64_t stream_seq, deliveries;
 };
 
 struct evh_host {
@@ -136,6 +141,7 @@ void js_flush_retries(evh_instance *inst);
 void js_wait_published(evh_instance *inst, int64_t deadline_ns);
 /* One fetch + dispatch round; returns number of messages dispatched. */
 int js_fetch_round(evh_instance *inst, int64_t timeout_ms);
+void js_return_unfetched(evh_instance *inst);
 
 /* stats.c */
 int stats_serve(evh_host *h);

@@ -434,10 +434,14 @@ void instance_free(evh_instance *inst)
     if (!inst)
         return;
     if (inst->pull) {
-        /* Destroy, not Unsubscribe: the durable consumer must outlive us. */
+        /* Only our inbox goes away; the durable consumer outlives us. */
+        js_return_unfetched(inst);
+        natsSubscription_Unsubscribe(inst->pull);
         natsSubscription_Destroy(inst->pull);
         inst->pull = NULL;
     }
+    free(inst->pull_subject);
+    free(inst->pull_inbox);
     for (int i = 0; i < inst->nsubs; i++)
         natsSubscription_Destroy(inst->subs[i]);
     free(inst->subs);

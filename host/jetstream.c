@@ -181,56 +181,122 @@ int js_setup_consumer(evh_instance *inst)
            (int64_t)ci->NumAckPending);
     jsConsumerInfo_Destroy(ci);
 
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = jc->stream;
-    so.Consumer = jc->durable;
-    s = js_PullSubscribe(&inst->pull, inst->js, subject, jc->durable, NULL,
-                         &so, &je);
+    /* Our own pull client rather than js_PullSubscribe + Fetch: nats.c
+     * 3.4.1's Fetch overruns its message array when messages of an earlier
+     * pull request arrive late (seen as heap corruption after a
+     * nats-server restart).  The protocol is small: publish a pull request
+     * to $JS.API.CONSUMER.MSG.NEXT with our inbox as reply subject; every
+     * message that arrives there, whichever request it answers, is a
+     * delivery; status messages (404/408/409) end a request. */
+    natsInbox *inbox = NULL;
+    s = natsInbox_Create(&inbox);
+    if (s == NATS_OK)
+        s = natsConnection_SubscribeSync(&inst->pull, inst->host->nc, inbox);
+    if (s == NATS_OK)
+        s = natsSubscription_SetPendingLimits(inst->pull, -1, -1);
+    if (s == NATS_OK &&
+        (asprintf(&inst->pull_subject, "$JS.API.CONSUMER.MSG.NEXT.%s.%s",
+                  jc->stream, jc->durable) < 0 ||
+         !(inst->pull_inbox = strdup(inbox)))) {
+        inst->pull_subject = NULL;
+        s = NATS_NO_MEMORY;
+    }
+    natsInbox_Destroy(inbox);
     if (s != NATS_OK) {
-        jlog(inst, EVH_LOG_ERROR, "binding to the durable consumer", s, je);
+        jlog(inst, EVH_LOG_ERROR, "subscribing for the durable consumer", s,
+             0);
         return EVH_ECONN;
     }
     return EVH_OK;
 }
 
+/* How long one pull request waits on the server for messages: short
+ * enough that after a server restart (which forgets requests) we ask
+ * again soon. */
+#define PULL_EXPIRES_MS 2000
+
+static void send_pull(evh_instance *inst, int64_t now)
+{
+    char body[96];
+    int64_t batch = inst->ic->js.fetch_batch;
+    int n = snprintf(body, sizeof body, "{\"batch\":%" PRId64
+                                        ",\"expires\":%" PRId64 "}",
+                     batch, (int64_t)PULL_EXPIRES_MS * NS_PER_MS);
+    natsStatus s = natsConnection_PublishRequest(
+        inst->host->nc, inst->pull_subject, inst->pull_inbox, body, n);
+    if (s == NATS_OK) {
+        inst->pull_left = batch;
+        /* A little past the server's expiry, so its 408 normally ends the
+         * request first. */
+        inst->pull_until_ns = now + (PULL_EXPIRES_MS + 250) * NS_PER_MS;
+    } else {
+        /* Not connected: count it as outstanding and ask again soon. */
+        inst->pull_left = 1;
+        inst->pull_until_ns = now + 200 * NS_PER_MS;
+    }
+}
+
+/* A status message (no payload, a Status header) ends a pull request. */
+static bool is_status(natsMsg *m, const char **code)
+{
+    if (natsMsg_GetDataLength(m) != 0)
+        return false;
+    return natsMsgHeader_Get(m, "Status", code) == NATS_OK && *code;
+}
+
 int js_fetch_round(evh_instance *inst, int64_t timeout_ms)
 {
-    natsMsgList list = {0};
-    jsErrCode je = 0;
-    int64_t batch = inst->ic->js.fetch_batch;
-    int pending = 0;
+    int64_t now = now_mono_ns();
+    if (inst->pull_left <= 0 || now >= inst->pull_until_ns)
+        send_pull(inst, now);
 
-    /* nats.c 3.4.1 overruns its message array in Fetch when messages left
-     * over from an earlier pull (they arrive after that Fetch returned) are
-     * more than half the batch: its second loop runs to (batch - pending)
-     * while counting from pending.  Asking for more than twice what is
-     * pending keeps it in bounds; newer nats.c fixed the loop. */
-    if (natsSubscription_GetPending(inst->pull, &pending, NULL) == NATS_OK &&
-        (int64_t)pending * 2 >= batch)
-        batch = (int64_t)pending * 2 + 1;
-
-    natsStatus s =
-        natsSubscription_Fetch(&list, inst->pull, (int)batch, timeout_ms, &je);
-    if (s == NATS_OK) {
-        for (int i = 0; i < list.Count; i++) {
-            natsMsg *m = list.Msgs[i];
-            list.Msgs[i] = NULL;
-            instance_dispatch(inst, m, true);
+    int n = 0, max = (int)inst->ic->js.fetch_batch;
+    while (n < max && !inst->stopping) {
+        natsMsg *m = NULL;
+        natsStatus s = natsSubscription_NextMsg(&m, inst->pull,
+                                                n == 0 ? timeout_ms : 1);
+        if (s != NATS_OK)
+            break; /* timeout, or disconnected: next round asks again */
+        const char *code = NULL;
+        if (is_status(m, &code)) {
+            /* 404 no messages, 408 expired, 409 e.g. max waiting or
+             * consumer deleted: the request is over either way. */
+            if (strncmp(code, "404", 3) && strncmp(code, "408", 3) &&
+                strncmp(code, "100", 3)) {
+                const char *desc = NULL;
+                natsMsgHeader_Get(m, "Description", &desc);
+                log_as(iname(inst), EVH_LOG_WARN,
+                       "JetStream pull request ended: %s %s", code,
+                       desc ? desc : "");
+            }
+            if (strncmp(code, "100", 3))
+                inst->pull_left = 0;
+            natsMsg_Destroy(m);
+            continue;
         }
-        int n = list.Count;
-        natsMsgList_Destroy(&list);
-        return n;
+        inst->pull_left--;
+        instance_dispatch(inst, m, true);
+        n++;
     }
-    if (s != NATS_TIMEOUT) {
-        /* Disconnected or the consumer is gone: log (the logger folds
-         * repeats) and back off a little instead of spinning. */
-        if (!inst->stopping)
-            jlog(inst, EVH_LOG_WARN, "fetching from JetStream", s, je);
-        struct timespec ts = {0, 200 * 1000000L};
-        nanosleep(&ts, NULL);
+    return n;
+}
+
+/* At shutdown: give back what arrived but was not dispatched, so the
+ * server redelivers it now rather than after ack_wait. */
+void js_return_unfetched(evh_instance *inst)
+{
+    natsMsg *m = NULL;
+    int pending = 0;
+    while (inst->pull &&
+           natsSubscription_GetPending(inst->pull, &pending, NULL) ==
+               NATS_OK &&
+           pending > 0 &&
+           natsSubscription_NextMsg(&m, inst->pull, 1) == NATS_OK) {
+        const char *code = NULL, *reply = natsMsg_GetReply(m);
+        if (!is_status(m, &code) && reply)
+            natsConnection_PublishString(inst->host->nc, reply, "-NAK");
+        natsMsg_Destroy(m);
     }
-    return 0;
 }
 
 static natsStatus publish_msg(evh_instance *inst, natsMsg **m)

@@ -1,4 +1,5 @@
 /* evh_msg: accessors and settlement (ack / nak / term). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,26 +41,48 @@ const char *evh_msg_header(const evh_msg *msg, const char *name)
     return v;
 }
 
-static jsMsgMetaData *meta(const evh_msg *cmsg)
+/* Delivery facts live in the ack subject:
+ *   $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+ * or, from newer servers, with <domain>.<account hash> before <stream>
+ * (and maybe a trailing token). */
+static void parse_meta(const evh_msg *cmsg)
 {
     evh_msg *msg = (evh_msg *)cmsg;
-    if (!msg || !msg->js || !msg->m)
-        return NULL;
-    if (!msg->meta && natsMsg_GetMetaData(&msg->meta, msg->m) != NATS_OK)
-        msg->meta = NULL;
-    return msg->meta;
+    if (msg->meta_parsed)
+        return;
+    msg->meta_parsed = true;
+    msg->deliveries = 1;
+    const char *r = msg->m ? natsMsg_GetReply(msg->m) : NULL;
+    if (!r || strncmp(r, "$JS.ACK.", 8) != 0)
+        return;
+    const char *tok[16];
+    int n = 0;
+    for (const char *p = r; p && n < 16; p = strchr(p, '.')) {
+        if (*p == '.')
+            p++;
+        tok[n++] = p;
+    }
+    int d = n == 9 ? 4 : n >= 11 ? 6 : -1;
+    if (d < 0)
+        return;
+    msg->deliveries = strtoull(tok[d], NULL, 10);
+    msg->stream_seq = strtoull(tok[d + 1], NULL, 10);
 }
 
 uint64_t evh_msg_stream_seq(const evh_msg *msg)
 {
-    jsMsgMetaData *md = meta(msg);
-    return md ? md->Sequence.Stream : 0;
+    if (!msg || !msg->js)
+        return 0;
+    parse_meta(msg);
+    return msg->stream_seq;
 }
 
 uint64_t evh_msg_deliveries(const evh_msg *msg)
 {
-    jsMsgMetaData *md = meta(msg);
-    return md ? md->NumDelivered : 1;
+    if (!msg || !msg->js)
+        return 1;
+    parse_meta(msg);
+    return msg->deliveries;
 }
 
 bool evh_msg_is_jetstream(const evh_msg *msg) { return msg && msg->js; }
@@ -88,27 +111,32 @@ static int settle(evh_msg *msg, int how, int64_t delay_ms)
     if (msg->held)
         inst->st.held--;
     if (msg->js) {
+        /* The JetStream ack protocol: a publish to the ack subject. */
+        char body[64] = "+ACK";
+        const char *to = natsMsg_GetReply(msg->m);
         switch (how) {
         case SETTLE_ACK:
-            s = natsMsg_Ack(msg->m, NULL);
             inst->st.acks++;
             break;
         case SETTLE_NAK:
-            s = delay_ms > 0 ? natsMsg_NakWithDelay(msg->m, delay_ms, NULL)
-                             : natsMsg_Nak(msg->m, NULL);
+            if (delay_ms > 0)
+                snprintf(body, sizeof body, "-NAK {\"delay\":%lld}",
+                         (long long)delay_ms * 1000000);
+            else
+                strcpy(body, "-NAK");
             inst->st.naks++;
             break;
         default:
-            s = natsMsg_Term(msg->m, NULL);
+            strcpy(body, "+TERM");
             inst->st.terms++;
             break;
         }
+        s = to ? natsConnection_PublishString(inst->host->nc, to, body)
+               : NATS_ILLEGAL_STATE;
     } else if (how != SETTLE_ACK) {
         /* Core NATS cannot redeliver: a message not processed is lost. */
         inst->st.drops++;
     }
-    jsMsgMetaData_Destroy(msg->meta);
-    msg->meta = NULL;
     natsMsg_Destroy(msg->m);
     msg->m = NULL;
     if (!msg->in_callback)
