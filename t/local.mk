@@ -21,3 +21,4 @@ include $(srcdir)/t/host.mk
 include $(srcdir)/t/lib.mk
 include $(srcdir)/t/influx.mk
 include $(srcdir)/t/services.mk
+include $(srcdir)/t/bench.mk

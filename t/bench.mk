@@ -1,0 +1,11 @@
+# The benchmark (make bench): figures, not pass/fail; never part of make check.
+check_PROGRAMS += t/bench/nats-bench
+t_bench_nats_bench_SOURCES = t/bench/nats-bench.c
+t_bench_nats_bench_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS)
+t_bench_nats_bench_LDADD = $(NATS_LIBS)
+EXTRA_DIST += t/bench/run
+CLEANFILES += bench-results.md
+
+bench: all t/bench/nats-bench$(EXEEXT)
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/t/bench/run
+.PHONY: bench
