@@ -22,3 +22,4 @@ include $(srcdir)/t/lib.mk
 include $(srcdir)/t/influx.mk
 include $(srcdir)/t/services.mk
 include $(srcdir)/t/bench.mk
+include $(srcdir)/t/fuzz.mk

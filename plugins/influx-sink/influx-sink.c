@@ -147,7 +147,7 @@ static int sink_configure(evh_instance *inst, void **state)
                        &s->retry_initial_ms));
     GET(evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000,
                        &s->retry_max_ms));
-    GET(evh_config_int(inst, "drain_timeout_ms", 10000, 0, 3600000,
+    GET(evh_config_int(inst, "drain_timeout_ms", 5000, 0, 3600000,
                        &s->drain_timeout_ms));
     GET(evh_config_string(inst, "dead_letter", NULL, &s->dead_letter));
     GET(evh_config_bool(inst, "create_database", true, &s->create_database));
@@ -472,6 +472,16 @@ static void sink_drain(void *state)
 {
     sink *s = state;
     int64_t deadline = mono_ns() + s->drain_timeout_ms * 1000000;
+    bool all_js = true;
+    for (size_t i = 0; i < s->n; i++)
+        all_js = all_js && evh_msg_is_jetstream(s->msgs[i]);
+    /* InfluxDB already failing and JetStream holding every message: one
+     * last try, then hand them back; waiting out the backoff would only
+     * delay the stop (a reload would abandon the instance). */
+    if (s->failing && all_js) {
+        flush(s);
+        deadline = 0;
+    }
     while (s->n > 0) {
         int64_t now = mono_ns();
         if (may_write(s, now))

@@ -373,6 +373,13 @@ int evl_event_parse(const char *data, size_t len, size_t max_len,
     }
     ev->message = json_object_get_string(m);
     ev->message_len = (size_t)json_object_get_string_len(m);
+    /* "\u0000" is valid JSON but no text: C consumers (and InfluxDB's
+     * line protocol) would cut the message there.  Found by fuzz-event. */
+    if (memchr(ev->message, '\0', ev->message_len)) {
+        json_object_put(obj);
+        memset(ev, 0, sizeof *ev);
+        return fail(err, errlen, "\"eventMessage\" contains a NUL character");
+    }
     ev->obj = obj;
     return 0;
 }

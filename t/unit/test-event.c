@@ -137,6 +137,8 @@ int main(void)
     valid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\\\\ud800 \\ud83d\\udea8\"}",
           1, "\\ud800 \xf0\x9f\x9a\xa8", INT64_C(1763820000) * 1000000000,
           "escaped backslash before ud800 and a surrogate pair are fine");
+    invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"a\\u0000b\"}",
+            "NUL", "NUL character in the message (found by fuzz-event)");
     {
         /* The strict checker itself, on edge sequences. */
         static const struct { const char *s; size_t len, want; } u[] = {
