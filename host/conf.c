@@ -341,16 +341,19 @@ host_conf *conf_load(const char *path)
     } else {
         int n = config_setting_length(pl);
         c->insts = calloc((size_t)(n ? n : 1), sizeof *c->insts);
-        if (c->insts) {
+        if (!c->insts) {
+            cfg_error(&cx, root, "plugins", "out of memory");
+        } else {
             for (int i = 0; i < n; i++) {
                 c->ninsts = i + 1;
                 parse_instance(&cx, c, &c->insts[i],
                                config_setting_get_elem(pl, (unsigned)i), i);
             }
+            for (int i = 0; i < n; i++)
+                cfg_check_unknown(&cx,
+                                  config_setting_get_elem(pl, (unsigned)i),
+                                  c->insts[i].config);
         }
-        for (int i = 0; i < n; i++)
-            cfg_check_unknown(&cx, config_setting_get_elem(pl, (unsigned)i),
-                              c->insts[i].config);
     }
     /* Top-level groups other than the instances' `config` blocks. */
     int len = config_setting_length(root);

@@ -23,3 +23,4 @@ include $(srcdir)/t/influx.mk
 include $(srcdir)/t/services.mk
 include $(srcdir)/t/bench.mk
 include $(srcdir)/t/fuzz.mk
+include $(srcdir)/t/analyze.mk
