@@ -111,7 +111,7 @@ struct evh_host {
     int64_t started_ns;
     _Atomic int64_t disconnects, reconnects, async_errors, slow_consumer;
     atomic_bool shutting_down;
-    pthread_mutex_t insts_lock; /* stats readers vs. reload swapping insts */
+    pthread_mutex_t insts_lock; /* stats readers vs. reload swapping insts, conf */
 };
 
 int64_t now_mono_ns(void);

@@ -14,7 +14,8 @@
 #define REPEAT_WINDOW_S 10
 #define LINE_MAX_BYTES 4096
 
-static evh_log_level g_level = EVH_LOG_INFO;
+/* Read by every thread, set by the main thread on reload. */
+static _Atomic int g_level = EVH_LOG_INFO;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Repeat suppression state (protected by g_lock). */
@@ -27,7 +28,7 @@ static unsigned long g_repeats;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 void log_set_level(evh_log_level level) { g_level = level; }
-evh_log_level log_get_level(void) { return g_level; }
+evh_log_level log_get_level(void) { return (evh_log_level)g_level; }
 
 int log_level_parse(const char *s)
 {
@@ -83,7 +84,7 @@ void log_write(const char *who, evh_log_level level, const char *fmt,
 {
     char msg[LINE_MAX_BYTES];
 
-    if (level > g_level)
+    if ((int)level > g_level)
         return;
     if ((int)level < 0)
         level = EVH_LOG_ERROR;

@@ -197,8 +197,11 @@ static void reload(evh_host *h)
     }
     free(kept);
     log_set_level((evh_log_level)nc->log_level);
-    conf_unref(h->conf);
+    pthread_mutex_lock(&h->insts_lock);
+    host_conf *oc = h->conf;
     h->conf = nc;
+    pthread_mutex_unlock(&h->insts_lock);
+    conf_unref(oc);
     LOG_INFO("reload done: %d instances restarted or added, %d stopped, %d "
              "unchanged",
              started, stopped, n - started);

@@ -59,7 +59,10 @@ char *stats_json(evh_host *h)
     json_object *n = json_object_new_object();
     json_object *arr = json_object_new_array();
 
+    /* insts_lock also guards h->conf against a reload swapping it. */
+    pthread_mutex_lock(&h->insts_lock);
     json_object_object_add(root, "host", json_object_new_string(h->conf->name));
+    pthread_mutex_unlock(&h->insts_lock);
     json_object_object_add(root, "version", json_object_new_string(VERSION));
     add_i64(root, "uptime_s", (now_mono_ns() - h->started_ns) / 1000000000);
     json_object_object_add(

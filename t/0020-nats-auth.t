@@ -33,7 +33,7 @@ run_nats() { # name config-body -> port in PORT_<name>
     nats-server -c "$T/$1.conf" >"$T/$1.nlog" 2>&1 &
     track_pid $!
     printf -v "PORT_$1" '%s' "$port"
-    wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+    _wait_listen $! "$port" 10 || { echo "Bail out! nats-server ($1) did not start on $port"; exit 1; }
 }
 
 

@@ -28,10 +28,20 @@ _is_child() {
 }
 
 _evh_cleanup() {
-    local p
+    local p f
     for p in "${_evh_pids[@]}"; do
         _is_child "$p" && _term_wait "$p" 3 >/dev/null 2>&1
     done
+    # A failed test shows the end of every evhost log it made (sanitizer
+    # reports included): CI keeps the TAP log, never the temp dir.
+    if [ "${_tap_failed:-0}" -gt 0 ]; then
+        for f in "$T"/*.log; do
+            case ${f##*/} in nats.log|influxd.log|'*.log') continue ;; esac
+            [ -s "$f" ] || continue
+            echo "# --- ${f##*/} (last 25 lines) ---"
+            tail -n 25 "$f" | sed 's/^/#   /'
+        done
+    fi
     if [ "${EVH_KEEP_TMP:-0}" = 1 ]; then
         echo "# kept $T" >&2
     else
@@ -53,6 +63,34 @@ wait_for() { # seconds cmd...
 }
 
 _port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Is PID the process listening on TCP PORT?  An open port alone is not
+# enough: when another test's server took the port first, ours exits with
+# a bind error and the test would silently share the other one's server.
+_owns_port() { # pid port
+    local hex inode fd
+    hex=$(printf '%04X' "$2")
+    for inode in $(awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { print $10 }'                        /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+        for fd in /proc/"$1"/fd/*; do
+            [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$inode]" ] && return 0
+        done
+    done
+    return 1
+}
+
+# Wait until our server PID listens on PORT; fail at once if it exited.
+_wait_listen() { # pid port secs
+    local i=0 st
+    while [ "$i" -lt $(( $3 * 10 )) ]; do
+        _owns_port "$1" "$2" && return 0
+        st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+        st=${st##*) }
+        [ "${st%% *}" = Z ] && return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
 
 free_port() {
     local p
@@ -98,12 +136,14 @@ server_name: evh_test_$NATS_PORT
 listen: 127.0.0.1:$NATS_PORT
 http: 127.0.0.1:$NATS_MON_PORT
 max_payload: ${NATS_MAX_PAYLOAD:-1048576}
+max_pending: $(( ${NATS_MAX_PAYLOAD:-0} * 2 > 67108864 ? ${NATS_MAX_PAYLOAD:-0} * 2 : 67108864 ))
 jetstream { store_dir: "$T/nats-store" }
 EOT
     nats-server -c "$T/nats.conf" >>"$T/nats.log" 2>&1 &
     NATS_PID=$!
     track_pid "$NATS_PID"
-    if ! wait_for 15 _port_open "$NATS_PORT"; then
+    if ! _wait_listen "$NATS_PID" "$NATS_PORT" 15 ||
+       ! _wait_listen "$NATS_PID" "$NATS_MON_PORT" 15; then
         echo "# nats-server did not start on port $NATS_PORT" >&2
         _tail_log "$T/nats.log"
         return 1
@@ -172,7 +212,8 @@ EOT
     influxd run -config "$T/influx/influxd.conf" >>"$T/influxd.log" 2>&1 &
     INFLUX_PID=$!
     track_pid "$INFLUX_PID"
-    if ! wait_for 30 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $INFLUX_URL/ping)\" = 204 ]"; then
+    if ! _wait_listen "$INFLUX_PID" "$INFLUX_PORT" 30 ||
+       ! wait_for 30 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $INFLUX_URL/ping)\" = 204 ]"; then
         echo "# influxd did not start on port $INFLUX_PORT" >&2
         _tail_log "$T/influxd.log"
         return 1
