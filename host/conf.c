@@ -60,6 +60,7 @@ static void parse_nats(cfg_ctx *cx, host_conf *c, config_setting_t *root)
     cfg_int(cx, g, "reconnect_jitter_ms", 500, 0, 600000,
             &n->reconnect_jitter_ms);
     cfg_int(cx, g, "max_reconnect", -1, -1, INT_MAX, &n->max_reconnect);
+    cfg_bool(cx, g, "randomize", true, &n->randomize);
     cfg_int(cx, g, "reconnect_buffer_bytes", 64 << 20, 0, INT_MAX,
             &n->reconnect_buffer_bytes);
     cfg_int(cx, g, "connect_timeout_ms", 2000, 10, 600000,

@@ -51,6 +51,7 @@ typedef struct nats_conf {
     bool tls;
     const char *tls_ca_file, *tls_cert_file, *tls_key_file, *tls_hostname;
     bool tls_skip_verify;
+    bool randomize; /* shuffle `servers` (nats.c default) or keep their order */
     int64_t reconnect_wait_ms, reconnect_jitter_ms, max_reconnect;
     int64_t reconnect_buffer_bytes, connect_timeout_ms, ping_interval_ms;
     int64_t max_pings_out;

@@ -73,6 +73,8 @@ natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
     if (s == NATS_OK)
         s = natsOptions_SetName(o, n->conn_name);
     if (s == NATS_OK)
+        s = natsOptions_SetNoRandomize(o, !n->randomize);
+    if (s == NATS_OK)
         s = natsOptions_SetMaxReconnect(o, (int)n->max_reconnect);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectWait(o, n->reconnect_wait_ms);

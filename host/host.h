@@ -111,6 +111,7 @@ struct evh_host {
     int64_t started_ns;
     _Atomic int64_t disconnects, reconnects, async_errors, slow_consumer;
     atomic_bool shutting_down;
+    const atomic_bool *cancel; /* set by SIGTERM/SIGINT: stop waiting */
     pthread_mutex_t insts_lock; /* stats readers vs. reload swapping insts, conf */
 };
 

@@ -309,15 +309,36 @@ static int subscribe_core(evh_instance *inst)
     return EVH_OK;
 }
 
+/* The stream and the consumer.  While the JetStream API does not answer
+ * (a server still starting, a cluster electing a leader) ask again every
+ * second, as a host waits for NATS itself; a refusal is final. */
+static int js_setup(evh_instance *inst)
+{
+    const atomic_bool *cancel = inst->host->cancel;
+    for (int attempt = 1;; attempt++) {
+        int rc = js_setup_stream(inst);
+        if (rc == EVH_OK && inst->ic->nsubscribe > 0)
+            rc = js_setup_consumer(inst);
+        if (rc != EVH_ETIMEOUT)
+            return rc;
+        if (attempt == 1)
+            log_as(iname(inst), EVH_LOG_WARN,
+                   "JetStream not answering yet; asking again every second");
+        for (int i = 0; i < 20; i++) {
+            if (cancel && *cancel)
+                return EVH_ESTOPPING;
+            nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+        }
+    }
+}
+
 int instance_start(evh_instance *inst)
 {
     inst_conf *ic = inst->ic;
     int rc = EVH_OK;
 
     if (ic->js.enabled) {
-        rc = js_setup_stream(inst);
-        if (rc == EVH_OK && ic->nsubscribe > 0)
-            rc = js_setup_consumer(inst);
+        rc = js_setup(inst);
         if (rc != EVH_OK)
             return rc;
     }

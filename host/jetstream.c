@@ -62,6 +62,11 @@ static void on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
     pthread_mutex_unlock(&inst->wlock);
 }
 
+/* No answer in time from the JetStream API (a server still starting, a
+ * cluster electing a leader): worth asking again, unlike a refusal.  "No
+ * responders" is final: that server runs without JetStream. */
+static bool transient(natsStatus s) { return s == NATS_TIMEOUT; }
+
 static int ensure_ctx(evh_instance *inst)
 {
     if (inst->js)
@@ -99,8 +104,9 @@ int js_setup_stream(evh_instance *inst)
         return EVH_OK;
     }
     if (s != NATS_NOT_FOUND) {
-        jlog(inst, EVH_LOG_ERROR, "looking up stream", s, je);
-        return EVH_ECONN;
+        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR, "looking up stream", s,
+             je);
+        return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
     }
     if (!jc->create) {
         log_as(iname(inst), EVH_LOG_ERROR,
@@ -129,8 +135,9 @@ int js_setup_stream(evh_instance *inst)
             jsStreamInfo_Destroy(si);
             return EVH_OK;
         }
-        jlog(inst, EVH_LOG_ERROR, "creating stream", s, je);
-        return EVH_ECONN;
+        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR, "creating stream", s,
+             je);
+        return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
     }
     jsStreamInfo_Destroy(si);
     log_as(iname(inst), EVH_LOG_INFO,
@@ -171,8 +178,9 @@ int js_setup_consumer(evh_instance *inst)
                    jc->stream);
     }
     if (s != NATS_OK) {
-        jlog(inst, EVH_LOG_ERROR, "durable consumer", s, je);
-        return EVH_ECONN;
+        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR, "durable consumer", s,
+             je);
+        return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
     }
     log_as(iname(inst), EVH_LOG_INFO,
            "consuming %s from stream %s through durable %s (%" PRIu64

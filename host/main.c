@@ -291,7 +291,7 @@ int main(int argc, char **argv)
     if (!debug)
         log_set_level((evh_log_level)conf->log_level);
 
-    evh_host h = {.conf = conf, .started_ns = now_mono_ns()};
+    evh_host h = {.conf = conf, .started_ns = now_mono_ns(), .cancel = &g_stop};
     pthread_mutex_init(&h.insts_lock, NULL);
     /* Configure the plugins even when the host blocks had errors, so one
      * run reports every problem. */
@@ -325,6 +325,10 @@ int main(int argc, char **argv)
     int started = 0;
     for (; rc == 0 && !g_stop && started < h.ninsts; started++) {
         int s = instance_start(h.insts[started]);
+        if (s == EVH_ESTOPPING) {
+            started++;
+            break;
+        }
         if (s != EVH_OK) {
             rc = s == EVH_ECONN || s == EVH_ENOTFOUND ? 2 : 1;
             started++;

@@ -1,0 +1,64 @@
+#!/bin/bash
+# compose.yml as users get it: valid for docker-compose, and holding the
+# promises its header makes (one image for the four services, secrets as
+# files, the client and the daemon cut off from InfluxDB, nothing
+# published, health-gated start).  The image's configs pass `evhost -t`.
+. "$top_srcdir/t/lib/tap.sh"
+. "$top_srcdir/t/lib/servers.sh"
+command -v jq >/dev/null || skip_all "jq not installed"
+command -v docker-compose >/dev/null || skip_all "docker-compose not installed"
+python3 -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed"
+
+# make-secrets: 0700 directory, readable files, never rotated by a re-run.
+sh "$top_srcdir/containers/make-secrets" "$T/p/secrets" >/dev/null
+is "$(stat -c %a "$T/p/secrets")" 700 "make-secrets: directory only the owner can reach"
+is "$(stat -c %a "$T/p/secrets/influxdb_token")" 644 "make-secrets: files readable by the container user"
+tok=$(cat "$T/p/secrets/influxdb_token")
+ok "make-secrets: a 40+ character random token" test "${#tok}" -ge 40
+sh "$top_srcdir/containers/make-secrets" "$T/p/secrets" >/dev/null
+is "$(cat "$T/p/secrets/influxdb_token")" "$tok" "make-secrets: a re-run keeps existing secrets"
+like "$(cat "$top_srcdir/.gitignore")" '/secrets/' "secrets/ is ignored by git"
+
+cp "$top_srcdir/compose.yml" "$T/p/"
+(cd "$T/p" && docker-compose -f compose.yml config -q) 2>"$T/compose.err"
+is "$?" 0 "docker-compose config accepts compose.yml"
+(cd "$T/p" && docker-compose -f compose.yml config) |
+    python3 -c 'import sys, yaml, json; json.dump(yaml.safe_load(sys.stdin), sys.stdout)' >"$T/c.json"
+c() { jq -r "$1" "$T/c.json"; }
+
+is "$(c '.services | keys | join(" ")')" "client daemon influxdb nats reader writer" "six services"
+is "$(c '[.services[] | select(.build) | .image] | unique | join(" ")')" "evhost:latest" "the evhost services share one image"
+is "$(c '[.services | to_entries[] | select(.value.build) | .key] | join(" ")')" "client daemon reader writer" "the four evhost services are built from it"
+is "$(c '[.services[] | select(.build) | .build.dockerfile] | unique | join(" ")')" "containers/Containerfile" "...from containers/Containerfile"
+for s in daemon writer reader client; do
+    is "$(c ".services.$s.command | join(\" \")")" "-c /etc/evhost/$s.cfg" "$s differs only in its config"
+    is "$(c ".services.$s.environment.EVHOST_CONFIG")" "/etc/evhost/$s.cfg" "$s: the healthcheck asks the right host"
+done
+is "$(c '[.services[] | .restart] | unique | join(" ")')" "unless-stopped" "every service restarts unless stopped"
+is "$(c '[.services[] | select(.ports)] | length')" 0 "no port published"
+is "$(c '.services.client.networks | keys | join(" ")')" "bus" "client: NATS network only (cannot reach InfluxDB)"
+is "$(c '.services.daemon.networks | keys | join(" ")')" "bus" "daemon: NATS network only"
+is "$(c '.services.influxdb.networks | keys | join(" ")')" "store" "InfluxDB only on the store network"
+is "$(c '.networks.store.internal')" true "the store network is internal"
+is "$(c '.services.client.environment.MIN_CRITICALITY')" 5 "client: MIN_CRITICALITY in its environment"
+is "$(c '.services.writer.depends_on.influxdb.condition')" service_healthy "writer waits for a healthy InfluxDB"
+is "$(c '.services.reader.depends_on.nats.condition')" service_healthy "reader waits for a healthy NATS"
+is "$(c '.services.client.depends_on.reader.condition')" service_healthy "client waits for a healthy reader"
+is "$(c '[.services[] | select(.healthcheck == null and (.build | not))] | length')" 0 "the servers have health checks"
+is "$(c '.services.influxdb.environment | keys | map(select(test("PASSWORD$|TOKEN$"))) | length')" 0 "no InfluxDB password or token in the environment"
+is "$(c '.services.influxdb.environment.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN_FILE')" /run/secrets/influxdb_token "InfluxDB admin token from a secret file"
+like "$(c '.secrets.influxdb_token.file')" '/secrets/influxdb_token$' "secrets are files under secrets/"
+is "$(c '.services.nats.command | join(" ")')" "--jetstream --store_dir /data --http_port 8222" "NATS: JetStream on, stored on a volume"
+like "$(c '.services.nats.volumes[0] | if type == "string" then . else "\(.source):\(.target)" end')" '^nats-data:/data' "NATS: the named volume holds the store"
+
+# The image's configs: every key known, every plugin configured.
+mkdir -p "$T/cfg"
+for f in "$top_srcdir"/containers/etc/*.cfg; do
+    sed "s|/run/secrets/|$T/p/secrets/|g" "$f" >"$T/cfg/${f##*/}"
+    out=$(MIN_CRITICALITY=5 "$EVHOST" -t -c "$T/cfg/${f##*/}" 2>&1)
+    is "$?" 0 "containers/etc/${f##*/} passes evhost -t"
+    [ $? -eq 0 ] || diag "$out"
+done
+like "$(cat "$top_srcdir"/containers/etc/writer.cfg)" 'url = "http://influxdb:8086"' "writer config: InfluxDB by its compose name"
+like "$(cat "$top_srcdir"/containers/etc/daemon.cfg)" 'nats://nats:4222' "daemon config: NATS by its compose name"
+done_testing
