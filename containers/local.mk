@@ -1,12 +1,14 @@
 # Containers: the image, compose.yml, Kubernetes manifests, scale-out.
 #   make secrets            random secrets for compose.yml in ./secrets
 #   make check-containers   build the image with podman and run the stack
-CONTAINER_TESTS = t/5001-compose.t t/5002-scale-out.t
+CONTAINER_TESTS = t/5001-compose.t t/5002-scale-out.t t/5003-k8s.t
 TESTS += $(CONTAINER_TESTS)
 EXTRA_DIST += $(CONTAINER_TESTS) compose.yml containers/Containerfile \
 	containers/Containerfile.dockerignore containers/make-secrets \
 	containers/etc/daemon.cfg containers/etc/writer.cfg \
-	containers/etc/reader.cfg containers/etc/client.cfg
+	containers/etc/reader.cfg containers/etc/client.cfg \
+	containers/k8s/evhost.yaml containers/k8s/secret.example.yaml \
+	containers/k8s/README.md docs/scaling.md
 
 secrets:
 	$(SHELL) $(srcdir)/containers/make-secrets $(srcdir)/secrets

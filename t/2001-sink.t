@@ -32,7 +32,12 @@ stored() { # db
 }
 
 points_ge() { [ "$(influx_count "$1" event)" -ge "$2" ]; }
-written_ge() { "$EVHOST" --stats -c "$1" | jq -e ".instances[] | select(.name==\"writer\") | .counters.written >= $2" >/dev/null; }
+# (jq -e exits 0 on empty input: a host not answering yet must not pass)
+written_ge() {
+    local s
+    s=$("$EVHOST" --stats -c "$1") && [ -n "$s" ] &&
+        printf '%s' "$s" | jq -e ".instances[] | select(.name==\"writer\") | .counters.written >= $2" >/dev/null
+}
 
 # ---- 10,000 generated events -------------------------------------------
 N=10000

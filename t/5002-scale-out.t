@@ -41,7 +41,8 @@ EOT
 }
 start_node 1; start_node 2; start_node 3
 meta_ready() {
-    curl -sf "http://127.0.0.1:$M1/jsz" | jq -e '.meta_cluster.leader // empty | length > 0' >/dev/null &&
+    # (jq -e exits 0 on empty input: test for the leader's name itself)
+    [ -n "$(curl -sf "http://127.0.0.1:$M1/jsz" | jq -r '.meta_cluster.leader // empty')" ] &&
         [ "$(curl -sf "http://127.0.0.1:$M1/routez" | jq '.num_routes')" -ge 2 ]
 }
 wait_for 60 meta_ready
@@ -84,7 +85,7 @@ is "$(printf '%s' "$info" | jq '[.account_details[]?.stream_detail[]? | select(.
 URLS="$U1,$U2,$U3"
 ( trap - EXIT; while [ ! -e "$T/stop-queries" ]; do
       r=$("$NATSCLI" req "$URLS" query '{"last_events_count":10,"min_criticality":5}' 3000 2>&1)
-      if printf '%s' "$r" | jq -e '.events | type == "array"' >/dev/null 2>&1; then echo ok; else echo "FAIL $r"; fi
+      if [ "$(printf '%s' "$r" | jq -r '.events | type' 2>/dev/null)" = array ]; then echo ok; else echo "FAIL $r"; fi
       sleep 0.2
   done >"$T/queries" ) &
 QPID=$!
