@@ -13,3 +13,13 @@ EXTRA_DIST += $(CONTAINER_TESTS) compose.yml containers/Containerfile \
 secrets:
 	$(SHELL) $(srcdir)/containers/make-secrets $(srcdir)/secrets
 .PHONY: secrets
+
+# The image and the compose stack with podman (installs it; see
+# t/containers/run).  Called by .ci/run after the main suite.
+check-containers:
+	$(SHELL) $(srcdir)/t/containers/run
+.PHONY: check-containers
+EXTRA_DIST += t/containers/run t/containers/compose.test.yml \
+	t/containers/nats.Containerfile t/containers/influxdb.Containerfile \
+	t/containers/etc/daemon.cfg t/containers/etc/writer.cfg \
+	t/containers/etc/reader.cfg t/containers/etc/client.cfg
