@@ -3,7 +3,8 @@
 # only when something is.
 EVH_DEPS="build-essential autoconf automake libtool pkg-config \
 libnats-dev libconfig-dev libjson-c-dev libcurl4-openssl-dev \
-nats-server influxdb curl jq openssl man-db groff-base valgrind"
+nats-server influxdb curl jq openssl man-db groff-base valgrind \
+mosquitto-clients"
 
 evh_install_deps() {
     local missing=() p
