@@ -15,7 +15,7 @@ root="$D$prefix"
 ok "binary installed" test -x "$root/bin/evhost"
 ok "plugin header installed" test -f "$root/include/evhost/plugin.h"
 ok "pkg-config file installed" test -f "$root/lib/pkgconfig/evhost.pc"
-for p in generator influx-sink influx-query query-client; do
+for p in generator influx-sink influx-query query-client file-sink; do
     ok "plugin $p.so installed, without its .la" test -f "$root/lib/evhost/$p.so" -a ! -e "$root/lib/evhost/$p.la"
 done
 for c in daemon writer reader client all-in-one; do

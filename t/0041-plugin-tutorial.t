@@ -17,24 +17,24 @@ page="$root/share/man/man3/evhost-plugin.3"
 
 # The first example block after ".SH EXAMPLE", roff escapes undone.
 awk '/^\.SH EXAMPLE/ { ex = 1 } ex && /^\.EX/ { on = 1; next } on && /^\.EE/ { exit } on' "$page" |
-    sed -e 's/\\-/-/g' -e 's/\\e/\\/g' >"$T/file-sink.c"
-n=$(wc -l <"$T/file-sink.c")
+    sed -e 's/\\-/-/g' -e 's/\\e/\\/g' >"$T/line-sink.c"
+n=$(wc -l <"$T/line-sink.c")
 ok "the page's sink is a complete plugin under 80 lines ($n)" test "$n" -gt 20 -a "$n" -lt 80
-like "$(cat "$T/file-sink.c")" 'EVH_PLUGIN_DEFINE' "...with its descriptor"
+like "$(cat "$T/line-sink.c")" 'EVH_PLUGIN_DEFINE' "...with its descriptor"
 
 cflags=$(PKG_CONFIG_PATH="$root/lib/pkgconfig" pkg-config --define-variable=prefix="$root" --cflags evhost)
-cc -shared -fPIC -Wall -Wextra -Werror $cflags -o "$T/file-sink.so" "$T/file-sink.c" 2>"$T/cc.log"
+cc -shared -fPIC -Wall -Wextra -Werror $cflags -o "$T/line-sink.so" "$T/line-sink.c" 2>"$T/cc.log"
 is "$?" 0 "it builds as the page says, warning-free, against the installed header"
 [ -s "$T/cc.log" ] && diag "$(cat "$T/cc.log")"
 
 start_nats
 cat >"$T/sink.cfg" <<EOC
-host = { name = "file-sink"; };
+host = { name = "line-sink"; };
 nats = { servers = ["$NATS_URL"]; };
 plugins = (
-  { plugin = "$T/file-sink.so";
+  { plugin = "$T/line-sink.so";
     subscribe = "events";
-    jetstream = { stream = "EVENTS"; subjects = ["events"]; durable = "file-sink"; };
+    jetstream = { stream = "EVENTS"; subjects = ["events"]; durable = "line-sink"; };
     config = { path = "$T/events.log"; }; }
 );
 EOC

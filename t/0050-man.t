@@ -30,7 +30,7 @@ plugin_keys() { # plugin-dir
         "$top_srcdir/plugins/$1/"*.c | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u
 }
 
-for plugin in generator influx-sink influx-query query-client; do
+for plugin in generator influx-sink influx-query query-client file-sink; do
     page="$M/evhost-$plugin.7"
     [ -f "$page" ] || continue
     keys=$(plugin_keys "$plugin")

@@ -83,7 +83,7 @@ is "$(printf '%s' "$info" | jq '[.account_details[]?.stream_detail[]? | select(.
 
 # Queries all along: one every 200 ms, each on a fresh connection to any node.
 URLS="$U1,$U2,$U3"
-( trap - EXIT; while [ ! -e "$T/stop-queries" ]; do
+( trap - EXIT; while [ -d "$T" ] && [ ! -e "$T/stop-queries" ]; do
       r=$("$NATSCLI" req "$URLS" query '{"last_events_count":10,"min_criticality":5}' 3000 2>&1)
       if [ "$(printf '%s' "$r" | jq -r '.events | type' 2>/dev/null)" = array ]; then echo "ok $(date +%s%N)"; else echo "FAIL $(date +%s%N) $r"; fi
       sleep 0.2

@@ -6,6 +6,6 @@ t_tools_evh_nats_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS)
 t_tools_evh_nats_LDADD = $(NATS_LIBS)
 
 INFLUX_TESTS = t/2001-sink.t t/2002-sink-hostile.t t/2003-query.t \
-	t/2004-sink-oversize.t t/2005-mqtt.t
+	t/2004-sink-oversize.t t/2005-mqtt.t t/2006-file-sink.t
 TESTS += $(INFLUX_TESTS)
 EXTRA_DIST += $(INFLUX_TESTS)

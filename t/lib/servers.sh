@@ -109,22 +109,28 @@ free_port() {
 }
 
 # SIGTERM a child and reap it; SIGKILL after `secs`.  (kill -0 cannot tell
-# a zombie child from a live one, so wait with a watchdog instead.)
+# a zombie child from a live one, so read its state in /proc instead.)
 _term_wait() { # pid secs -> exit status
     if ! _is_child "$1"; then
         wait "$1" 2>/dev/null # exited already: its status, if bash kept it
         return
     fi
     kill -TERM "$1" 2>/dev/null
-    # The watchdog must not inherit the test's EXIT trap (it would clean up
-    # the whole test when we kill it).
-    ( trap - EXIT INT TERM; sleep "$2"; kill -KILL "$1" 2>/dev/null ) >/dev/null 2>&1 &
-    local wd=$!
+    # Poll rather than run a watchdog subshell: killing a subshell before
+    # it has reset the inherited EXIT trap makes it run _evh_cleanup,
+    # which removes $T and stops the servers in the middle of the test.
+    local i=0 st
+    while st=$(cat "/proc/$1/stat" 2>/dev/null); do
+        st=${st##*) }
+        [ "${st%% *}" = Z ] && break
+        i=$((i + 1))
+        if [ "$i" -ge $(( $2 * 10 )) ]; then
+            kill -KILL "$1" 2>/dev/null
+            break
+        fi
+        sleep 0.1
+    done
     wait "$1" 2>/dev/null
-    local rc=$?
-    kill "$wd" 2>/dev/null
-    wait "$wd" 2>/dev/null
-    return $rc
 }
 
 _tail_log() { echo "# --- last lines of $1 ---" >&2; tail -n 20 "$1" 2>/dev/null | sed 's/^/# /' >&2; }
