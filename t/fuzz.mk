@@ -11,7 +11,9 @@ FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/buf.c \
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c \
 	plugins/lib/event.c plugins/lib/buf.c
-EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c \
+FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c
+EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
+	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg t/fuzz/lsan.supp \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
 	t/fuzz/event/regress-nul.json \
 	t/fuzz/request/classic.json t/fuzz/request/edge.json
@@ -20,15 +22,17 @@ fuzz:
 	@mkdir -p t/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_EVENT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-event
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_REQUEST_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-request
-	@for t in event request; do \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) -lpthread -o t/fuzz/fuzz-config
+	@for t in event request config; do \
 	  rm -rf t/fuzz/corpus-$$t; mkdir -p t/fuzz/corpus-$$t; \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
-	  t/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=t/fuzz/crash-$$t- \
+	  LSAN_OPTIONS=suppressions=$(abs_top_srcdir)/t/fuzz/lsan.supp \
+	  t/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 -artifact_prefix=t/fuzz/crash-$$t- \
 	    t/fuzz/corpus-$$t $(top_srcdir)/t/fuzz/$$t >t/fuzz/fuzz-$$t.log 2>&1 || \
 	    { tail -n 40 t/fuzz/fuzz-$$t.log; exit 1; }; \
-	  tail -n 1 t/fuzz/fuzz-$$t.log; \
+	  grep "^Done" t/fuzz/fuzz-$$t.log | tail -n 1; \
 	done
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/corpus-* t/fuzz/*.log
+	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log

@@ -1,0 +1,41 @@
+/*
+ * libFuzzer target: the host's config reader (libconfig syntax, then every
+ * key check of conf.c/cfg.c) on arbitrary file contents.  It must never
+ * crash, leak or hang; it may refuse.  @include is defused ('@' -> ' ') so
+ * an input cannot make the reader open /dev/zero or the fuzzer's own files.
+ * Refusals are logged to stderr: `make fuzz` runs it with -close_fd_mask=2
+ * (libFuzzer keeps its own reports).  libconfig 1.5 itself leaks a string
+ * buffer on some syntax errors: t/fuzz/lsan.supp names that one leak.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static char g_path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    snprintf(g_path, sizeof g_path, "/tmp/evhost-fuzz-config.%d.cfg",
+             (int)getpid());
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    FILE *f = fopen(g_path, "wb");
+    if (!f)
+        return 0;
+    for (size_t i = 0; i < size; i++)
+        fputc(data[i] == '@' ? ' ' : data[i], f);
+    fclose(f);
+    host_conf *c = conf_load(g_path);
+    conf_unref(c);
+    unlink(g_path);
+    return 0;
+}
