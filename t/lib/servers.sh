@@ -208,6 +208,7 @@ bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
   enabled = true
   bind-address = "127.0.0.1:$INFLUX_PORT"
   log-enabled = false
+  auth-enabled = ${INFLUX_AUTH:-false}
 [logging]
   level = "warn"
 [continuous_queries]
