@@ -135,7 +135,22 @@ static void reader_destroy(void *state)
     free(r);
 }
 
+static int reader_start(void *state)
+{
+    reader *r = state;
+    char err[300];
+    if (evl_influx_auth_refused(r->db, err, sizeof err)) {
+        evh_log(r->inst, EVH_LOG_ERROR,
+                "InfluxDB refuses our credentials (%s): check user, "
+                "password_file or token_file",
+                err);
+        return EVH_ECONFIG;
+    }
+    return EVH_OK;
+}
+
 EVH_PLUGIN_DEFINE(.name = "influx-query", .version = PACKAGE_VERSION,
                   .description = "answer last-N-events queries from InfluxDB",
-                  .configure = reader_configure, .on_msg = reader_on_msg,
+                  .configure = reader_configure, .start = reader_start,
+                  .on_msg = reader_on_msg,
                   .destroy = reader_destroy);

@@ -457,6 +457,14 @@ static int sink_on_msg(void *state, evh_msg *msg)
 static int sink_start(void *state)
 {
     sink *s = state;
+    char err[300];
+    if (evl_influx_auth_refused(s->db, err, sizeof err)) {
+        evh_log(s->inst, EVH_LOG_ERROR,
+                "InfluxDB refuses our credentials (%s): check user, "
+                "password_file or token_file",
+                err);
+        return EVH_ECONFIG;
+    }
     int64_t tick = s->flush_interval_ms / 4;
     if (tick < 5)
         tick = 5;

@@ -19,6 +19,7 @@ struct evl_influx {
     long timeout_ms, connect_timeout_ms;
     evl_buf resp;
     int64_t retry_after_ms;
+    long last_status; /* HTTP status of the last query, 0 if none */
 };
 
 static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
@@ -301,6 +302,7 @@ int evl_influx_query(evl_influx *c, const char *influxql,
     }
     long status = 0;
     curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+    c->last_status = status;
     if (status != 200) {
         char msg[300];
         error_text(&c->resp, msg, sizeof msg);
@@ -311,6 +313,15 @@ int evl_influx_query(evl_influx *c, const char *influxql,
     c->resp.data = NULL;
     c->resp.len = c->resp.cap = 0;
     return 0;
+}
+
+int evl_influx_auth_refused(evl_influx *c, char *err, size_t errlen)
+{
+    char *out = NULL;
+    c->last_status = 0;
+    int rc = evl_influx_query(c, "SHOW DATABASES", NULL, &out, err, errlen);
+    free(out);
+    return rc != 0 && (c->last_status == 401 || c->last_status == 403);
 }
 
 const char *evl_write_outcome_name(evl_write_outcome o)

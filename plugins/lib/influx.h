@@ -63,6 +63,15 @@ int evl_influx_query(evl_influx *c, const char *influxql,
                      const char *params_json, char **out, char *err,
                      size_t errlen);
 
+/**
+ * At start: does InfluxDB refuse these credentials?  Asks SHOW DATABASES
+ * (v1, and the v1-compatible endpoint of 2.x/3.x).  Returns 1 only when the
+ * server answered 401 or 403 (reason in err); 0 otherwise, including when
+ * it is unreachable (an outage is not a configuration error: the sink
+ * retries, the reader answers "unavailable").
+ */
+int evl_influx_auth_refused(evl_influx *c, char *err, size_t errlen);
+
 /** Map a write outcome to a short name ("ok", "bad data", ...). */
 const char *evl_write_outcome_name(evl_write_outcome o);
 
