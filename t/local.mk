@@ -11,7 +11,7 @@ T_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
-	EVHOST='$(abs_top_builddir)/evhost'; export EVHOST; \
+	EVHOST="$${EVHOST_TEST:-$(abs_top_builddir)/evhost}"; export EVHOST; \
 	EVHOST_PLUGIN_PATH='$(abs_top_builddir)/plugins/generator/.libs:$(abs_top_builddir)/plugins/influx-sink/.libs:$(abs_top_builddir)/plugins/influx-query/.libs:$(abs_top_builddir)/plugins/query-client/.libs:$(abs_top_builddir)/plugins/file-sink/.libs:$(abs_top_builddir)/t/plugins/.libs'; export EVHOST_PLUGIN_PATH;
 
 # Shared helpers sourced by shell tests.
@@ -24,3 +24,10 @@ include $(srcdir)/t/services.mk
 include $(srcdir)/t/bench.mk
 include $(srcdir)/t/fuzz.mk
 include $(srcdir)/t/analyze.mk
+
+# Every evhost process of the end-to-end tests under valgrind (memcheck):
+# 0 errors, 0 bytes definitely lost.  Part of t/check.
+check-valgrind: all
+	@$(SHELL) $(srcdir)/t/valgrind/run
+.PHONY: check-valgrind
+EXTRA_DIST += t/valgrind/run
