@@ -31,3 +31,10 @@ check-valgrind: all
 	@$(SHELL) $(srcdir)/t/valgrind/run
 .PHONY: check-valgrind
 EXTRA_DIST += t/valgrind/run
+
+# Line coverage of host/ and plugins/ by make check (gcov + lcov, separate
+# build in _build/coverage); prints the figures, fails below 85%.
+coverage:
+	@$(SHELL) $(srcdir)/t/coverage/run $(abs_top_srcdir)
+.PHONY: coverage
+EXTRA_DIST += t/coverage/run

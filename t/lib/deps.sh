@@ -4,7 +4,7 @@
 EVH_DEPS="build-essential autoconf automake libtool pkg-config \
 libnats-dev libconfig-dev libjson-c-dev libcurl4-openssl-dev \
 nats-server influxdb curl jq openssl man-db groff-base valgrind \
-mosquitto-clients"
+mosquitto-clients lcov"
 
 evh_install_deps() {
     local missing=() p
