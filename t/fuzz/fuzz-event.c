@@ -1,9 +1,14 @@
 /*
  * libFuzzer target: the event parser, the serializer and the line-protocol
- * encoder.  Property: whatever parses, serializes and parses back to the
- * same values, and encodes to one line-protocol line (or a clear error).
+ * encoder.  Properties: whatever parses, serializes and parses back to the
+ * same values; and encodes to one line-protocol line (or a clear error)
+ * that a separate, minimal line-protocol reader below (written from the
+ * InfluxDB spec, sharing no code with the encoder) reads back to the same
+ * criticality, eventMessage, timestamp and time.
  */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +16,105 @@
 #include "lineproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+
+/* ---- an independent line-protocol reader (one line, no '\n') ---------- */
+typedef struct lp_point {
+    bool has_crit, has_msg, has_ts;
+    long long crit, time;
+    char *msg, *ts;
+    size_t msg_len;
+} lp_point;
+
+/* Skip an identifier (measurement, tag or field key, tag value): ends at an
+ * unescaped one of `stops`; backslash escapes the next byte. */
+static const char *lp_skip(const char *p, const char *end, const char *stops)
+{
+    while (p < end && !strchr(stops, *p)) {
+        if (*p == '\\' && p + 1 < end)
+            p++;
+        p++;
+    }
+    return p;
+}
+
+/* A field key, unescaped, compared with `want`. */
+static bool lp_key_is(const char *a, const char *b, const char *want)
+{
+    size_t n = 0;
+    for (const char *p = a; p < b; p++) {
+        if (*p == '\\' && p + 1 < b)
+            p++;
+        if (want[n] != *p)
+            return false;
+        n++;
+    }
+    return want[n] == '\0';
+}
+
+static int lp_read(const char *p, const char *end, lp_point *pt)
+{
+    memset(pt, 0, sizeof *pt);
+    p = lp_skip(p, end, ", "); /* measurement */
+    while (p < end && *p == ',') /* tags */
+        p = lp_skip(p + 1, end, ", ");
+    if (p >= end || *p != ' ')
+        return -1;
+    p++;
+    for (;;) { /* fields */
+        const char *k = p;
+        p = lp_skip(p, end, "=");
+        if (p >= end)
+            return -1;
+        const char *ke = p++;
+        if (p < end && *p == '"') {
+            char *out = malloc((size_t)(end - p) + 1);
+            size_t n = 0;
+            for (p++; p < end && *p != '"'; p++) {
+                if (*p == '\\' && p + 1 < end && (p[1] == '"' || p[1] == '\\'))
+                    p++;
+                out[n++] = *p;
+            }
+            if (p >= end) {
+                free(out);
+                return -1;
+            }
+            p++;
+            out[n] = '\0';
+            if (lp_key_is(k, ke, "eventMessage") && !pt->has_msg) {
+                pt->msg = out, pt->msg_len = n, pt->has_msg = true;
+            } else if (lp_key_is(k, ke, "timestamp") && !pt->has_ts) {
+                pt->ts = out, pt->has_ts = true;
+            } else {
+                free(out);
+            }
+        } else {
+            char *e;
+            long long v = strtoll(p, &e, 10);
+            if (lp_key_is(k, ke, "criticality")) {
+                if (e == p || *e != 'i')
+                    return -1;
+                pt->crit = v, pt->has_crit = true;
+            }
+            p = lp_skip(p, end, ", ");
+        }
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        break;
+    }
+    if (p >= end || *p != ' ')
+        return -1;
+    char *e;
+    pt->time = strtoll(p + 1, &e, 10);
+    return e == end ? 0 : -1;
+}
+
+static void lp_free(lp_point *pt)
+{
+    free(pt->msg);
+    free(pt->ts);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -37,8 +141,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     evl_lp_map map = {"event", tags, 2, fields, 1};
     evl_buf b = {0};
     if (evl_lp_event(&b, &map, &ev, ev.time_ns, err, sizeof err) == 0) {
+        /* One line, ended by LF.  (A raw LF inside a quoted string field
+         * is part of the value: InfluxDB 1.6 stores it as such.) */
         if (b.len == 0 || b.data[b.len - 1] != '\n')
             abort();
+        lp_point pt;
+        if (lp_read(b.data, b.data + b.len - 1, &pt) != 0 || !pt.has_crit ||
+            !pt.has_msg || !pt.has_ts || pt.crit != ev.criticality ||
+            pt.time != ev.time_ns || pt.msg_len != ev.message_len ||
+            memcmp(pt.msg, ev.message, ev.message_len) != 0 ||
+            strcmp(pt.ts, ev.timestamp) != 0) {
+            fprintf(stderr, "line protocol does not read back: %.*s\n",
+                    (int)b.len, b.data);
+            abort();
+        }
+        lp_free(&pt);
     } else if (b.len != 0) {
         abort(); /* on error the buffer is left as it was */
     }

@@ -37,6 +37,14 @@ int main(void)
     IS_STR(esc(evl_lp_key, "k e=y,z", &b), "k\\ e\\=y\\,z", "key escapes space, = and comma");
     IS_STR(esc(evl_lp_key, "a\"b'c\\d", &b), "a\"b'c\\d", "key leaves quotes and inner backslash");
     IS_STR(esc(evl_lp_key, "tail\\", &b), "(refused)", "key with trailing backslash refused");
+    /* Found by fuzz-event: "\\ " would be emitted as "\\\\ ", which InfluxDB
+     * reads as an escaped backslash and then the end of the tag set. */
+    IS_STR(esc(evl_lp_key, "a\\ b", &b), "(refused)", "key with a backslash before a space refused");
+    IS_STR(esc(evl_lp_key, "a\\,b", &b), "(refused)", "key with a backslash before a comma refused");
+    IS_STR(esc(evl_lp_key, "a\\=b", &b), "(refused)", "key with a backslash before = refused");
+    IS_STR(esc(evl_lp_measurement, "m\\ x", &b), "(refused)", "measurement with a backslash before a space refused");
+    IS_STR(esc(evl_lp_measurement, "m\\=x", &b), "m\\=x", "measurement: = is not special, backslash before it kept");
+    IS_STR(esc(evl_lp_key, "dom\\user", &b), "dom\\user", "a backslash before an ordinary character is kept (DOMAIN\\user)");
     IS_STR(esc(evl_lp_key, "", &b), "(refused)", "empty key refused");
     IS_STR(esc(evl_lp_key, "a\rb", &b), "(refused)", "key with CR refused");
     IS_STR(esc(evl_lp_string, "say \"hi\" \\ ,= \n", &b), "\"say \\\"hi\\\" \\\\ ,= \n\"",
