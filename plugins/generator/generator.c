@@ -27,6 +27,7 @@ typedef struct gen {
     const char **messages;
     size_t nmessages;
     int64_t start_ns;
+    evh_timer *tick;
     bool done;
 } gen;
 
@@ -139,6 +140,10 @@ static void finish_if_done(gen *g)
         g->done = true;
         evh_log(g->inst, EVH_LOG_INFO, "published %lld events; done",
                 (long long)g->sent);
+        /* At full speed the tick has period 0 (every worker round): left
+         * running it would spin a core until the host stops, starving the
+         * thread that takes JetStream's confirmations. */
+        evh_timer_cancel(g->inst, g->tick);
         evh_done(g->inst);
     }
 }
@@ -193,7 +198,7 @@ static int gen_start(void *state)
                 (long long)g->rate);
     else
         evh_log(g->inst, EVH_LOG_INFO, "publishing as fast as possible");
-    return evh_timer_add(g->inst, period, on_tick, NULL);
+    return evh_timer_add(g->inst, period, on_tick, &g->tick);
 }
 
 static void gen_destroy(void *state)
