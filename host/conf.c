@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "event.h"
 #include "log.h"
 
 #define I64MAX INT64_MAX
@@ -101,6 +102,54 @@ static void parse_nats(cfg_ctx *cx, host_conf *c, config_setting_t *root)
     c->nats_fingerprint = cfg_fingerprint(g);
 }
 
+/* "5m", "90s", "2h", "1d" -> ms; -1 when it is not such a duration. */
+static int64_t duration_ms(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(s, &end, 10);
+    if (errno || end == s || n < 0 || !end[0] || end[1])
+        return -1;
+    int64_t unit = end[0] == 's'   ? 1000
+                   : end[0] == 'm' ? 60000
+                   : end[0] == 'h' ? 3600000
+                   : end[0] == 'd' ? 86400000
+                                   : 0;
+    if (!unit || n > I64MAX / 1000000 / unit)
+        return -1;
+    return n * unit;
+}
+
+/* Where a created consumer starts: "all", "new", "last", "since 5m",
+ * "since 2026-11-23T10:00:00Z", "seq 1234".  0, or -1 when unreadable. */
+static int parse_deliver(js_conf *js)
+{
+    const char *d = js->deliver;
+    if (strcmp(d, "all") == 0)
+        js->deliver_policy = JS_DELIVER_ALL;
+    else if (strcmp(d, "new") == 0)
+        js->deliver_policy = JS_DELIVER_NEW;
+    else if (strcmp(d, "last") == 0)
+        js->deliver_policy = JS_DELIVER_LAST;
+    else if (strncmp(d, "since ", 6) == 0) {
+        js->deliver_policy = JS_DELIVER_SINCE;
+        js->deliver_since_ms = duration_ms(d + 6);
+        if (js->deliver_since_ms < 0 &&
+            evl_time_parse(d + 6, strlen(d + 6), &js->deliver_start_ns) != 0)
+            return -1;
+    } else if (strncmp(d, "seq ", 4) == 0) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(d + 4, &end, 10);
+        if (errno || end == d + 4 || *end || n == 0 || d[4] == '-')
+            return -1;
+        js->deliver_policy = JS_DELIVER_SEQ;
+        js->deliver_start_seq = n;
+    } else
+        return -1;
+    return 0;
+}
+
 static void parse_js(cfg_ctx *cx, inst_conf *ic, config_setting_t *g)
 {
     js_conf *js = &ic->js;
@@ -132,9 +181,12 @@ static void parse_js(cfg_ctx *cx, inst_conf *ic, config_setting_t *g)
         strcmp(js->storage, "memory") != 0)
         cfg_error(cx, g, "storage", "expected \"file\" or \"memory\", got \"%s\"",
                   js->storage);
-    if (js->deliver && strcmp(js->deliver, "all") != 0 &&
-        strcmp(js->deliver, "new") != 0)
-        cfg_error(cx, g, "deliver", "expected \"all\" or \"new\", got \"%s\"",
+    cfg_bool(cx, g, "reset_consumer", false, &js->reset_consumer);
+    if (js->deliver && parse_deliver(js) != 0)
+        cfg_error(cx, g, "deliver",
+                  "expected \"all\", \"new\", \"last\", \"since 5m\" "
+                  "(s, m, h or d), \"since <RFC 3339 time>\" or \"seq <N>\", "
+                  "got \"%s\"",
                   js->deliver);
     if (ic->nsubscribe > 0 && !js->durable)
         cfg_error(cx, g, "durable",

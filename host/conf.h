@@ -21,11 +21,24 @@ typedef struct js_conf {
     int64_t max_age_ms, max_bytes, max_msgs, replicas, duplicate_window_ms;
     /* consumer side (instances that subscribe) */
     const char *durable;
-    const char *deliver; /* "all" | "new" */
+    const char *deliver; /* as configured, for messages */
+    int deliver_policy;  /* JS_DELIVER_* below */
+    int64_t deliver_since_ms;   /* "since 5m": how far back */
+    int64_t deliver_start_ns;   /* "since <RFC 3339>": wall clock, ns */
+    uint64_t deliver_start_seq; /* "seq N" */
+    bool reset_consumer;        /* delete the durable at start */
     int64_t ack_wait_ms, max_ack_pending, max_deliver, fetch_batch;
     /* publisher side (instances that publish) */
     int64_t publish_max_pending, publish_retry_ms;
 } js_conf;
+
+enum {
+    JS_DELIVER_ALL,
+    JS_DELIVER_NEW,
+    JS_DELIVER_LAST,
+    JS_DELIVER_SINCE, /* relative (deliver_since_ms) or absolute (start_ns) */
+    JS_DELIVER_SEQ,
+};
 
 typedef struct inst_conf {
     config_setting_t *setting; /* the instance's group */

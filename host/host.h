@@ -80,6 +80,7 @@ struct evh_instance {
     natsSubscription *pull;  /* inbox our pull requests' messages arrive on */
     char *pull_subject;      /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
     char *pull_inbox;
+    bool consumer_reset; /* reset_consumer done (once per instance) */
     int64_t pull_left;       /* messages the outstanding request still owes */
     int64_t pull_until_ns;   /* when it expires (monotonic) */
     char msgid_prefix[64];
@@ -136,6 +137,9 @@ void instance_dispatch(evh_instance *inst, natsMsg *m, bool js);
 /* jetstream.c */
 int js_setup_stream(evh_instance *inst);
 int js_setup_consumer(evh_instance *inst);
+int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
+                         const void *const data[], const size_t len[],
+                         const char *msgid, int64_t timeout_ms);
 int js_publish(evh_instance *inst, const char *subject, const void *data,
                size_t len);
 void js_flush_retries(evh_instance *inst);

@@ -148,6 +148,35 @@ int js_setup_stream(evh_instance *inst)
     return EVH_OK;
 }
 
+static void set_deliver(jsConsumerConfig *cc, const js_conf *jc)
+{
+    switch (jc->deliver_policy) {
+    case JS_DELIVER_NEW:
+        cc->DeliverPolicy = js_DeliverNew;
+        break;
+    case JS_DELIVER_LAST:
+        cc->DeliverPolicy = js_DeliverLast;
+        break;
+    case JS_DELIVER_SEQ:
+        cc->DeliverPolicy = js_DeliverByStartSequence;
+        cc->OptStartSeq = jc->deliver_start_seq;
+        break;
+    case JS_DELIVER_SINCE: {
+        cc->DeliverPolicy = js_DeliverByStartTime;
+        if (jc->deliver_since_ms >= 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            cc->OptStartTime = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec -
+                               jc->deliver_since_ms * NS_PER_MS;
+        } else
+            cc->OptStartTime = jc->deliver_start_ns;
+        break;
+    }
+    default:
+        cc->DeliverPolicy = js_DeliverAll;
+    }
+}
+
 int js_setup_consumer(evh_instance *inst)
 {
     const js_conf *jc = &inst->ic->js;
@@ -155,8 +184,22 @@ int js_setup_consumer(evh_instance *inst)
     jsConsumerInfo *ci = NULL;
     jsErrCode je = 0;
 
-    natsStatus s =
-        js_GetConsumerInfo(&ci, inst->js, jc->stream, jc->durable, NULL, &je);
+    natsStatus s = NATS_OK;
+    /* A follower that starts over each run (a tail with deliver = "since
+     * 5m") forgets where its durable was; only once per process, so a
+     * reconnect or a retried set-up does not skip back again. */
+    if (jc->reset_consumer && !inst->consumer_reset) {
+        s = js_DeleteConsumer(inst->js, jc->stream, jc->durable, NULL, &je);
+        if (s == NATS_NOT_FOUND)
+            s = NATS_OK;
+        if (s != NATS_OK) {
+            jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR,
+                 "resetting the durable consumer", s, je);
+            return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
+        }
+        inst->consumer_reset = true;
+    }
+    s = js_GetConsumerInfo(&ci, inst->js, jc->stream, jc->durable, NULL, &je);
     if (s == NATS_NOT_FOUND) {
         jsConsumerConfig cc;
         jsConsumerConfig_Init(&cc);
@@ -166,8 +209,7 @@ int js_setup_consumer(evh_instance *inst)
         cc.MaxAckPending = jc->max_ack_pending;
         cc.MaxDeliver = jc->max_deliver;
         cc.FilterSubject = subject;
-        cc.DeliverPolicy =
-            strcmp(jc->deliver, "new") == 0 ? js_DeliverNew : js_DeliverAll;
+        set_deliver(&cc, jc);
         s = js_AddConsumer(&ci, inst->js, jc->stream, &cc, NULL, &je);
         if (s != NATS_OK)
             s = js_GetConsumerInfo(&ci, inst->js, jc->stream, jc->durable,
@@ -351,6 +393,99 @@ int js_publish(evh_instance *inst, const char *subject, const void *data,
         return s == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s);
     }
     return EVH_OK;
+}
+
+/* One evh_publish_confirmed call: its own acks, counted. */
+typedef struct confirm_wait {
+    _Atomic int64_t acked, refused;
+    _Atomic int refused_err; /* jsErrCode of the last refusal */
+} confirm_wait;
+
+static void on_confirm_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa,
+                           jsPubAckErr *pae, void *closure)
+{
+    (void)js;
+    confirm_wait *w = closure;
+    if (pa)
+        w->acked++;
+    else {
+        w->refused++;
+        if (pae)
+            w->refused_err = (int)pae->ErrCode;
+    }
+    natsMsg_Destroy(msg);
+}
+
+int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
+                         const void *const data[], const size_t len[],
+                         const char *msgid, int64_t timeout_ms)
+{
+    /* A context of its own per call: the instance's context acks into
+     * the retry machinery of evh_publish, and this caller must learn the
+     * fate of exactly its own messages before it answers its client. */
+    confirm_wait w = {0};
+    jsOptions o;
+    jsOptions_Init(&o);
+    o.Wait = timeout_ms;
+    o.PublishAsync.MaxPending = n < 100000 ? (int64_t)n : 100000;
+    o.PublishAsync.AckHandler = on_confirm_ack;
+    o.PublishAsync.AckHandlerClosure = &w;
+    jsCtx *js = NULL;
+    natsStatus s = natsConnection_JetStream(&js, inst->host->nc, &o);
+    if (s != NATS_OK)
+        return status_from_nats(s);
+    char id[256];
+    uint64_t base = 0;
+    if (!msgid)
+        base = atomic_fetch_add(&inst->msgid_seq, n);
+    for (size_t i = 0; i < n && s == NATS_OK; i++) {
+        natsMsg *m = NULL;
+        s = natsMsg_Create(&m, subject, NULL, data[i], (int)len[i]);
+        if (msgid)
+            snprintf(id, sizeof id, "%s-%zu", msgid, i);
+        else
+            snprintf(id, sizeof id, "%s%" PRIu64, inst->msgid_prefix,
+                     base + i + 1);
+        if (s == NATS_OK)
+            s = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = timeout_ms;
+        if (s == NATS_OK)
+            s = js_PublishMsgAsync(js, &m, &po);
+        natsMsg_Destroy(m); /* NULL once the library owns it */
+    }
+    if (s == NATS_OK) {
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = timeout_ms;
+        s = js_PublishAsyncComplete(js, &po);
+    }
+    /* Whatever is still unconfirmed is not ours to keep. */
+    natsMsgList pending = {0};
+    if (js_PublishAsyncGetPendingList(&pending, js) == NATS_OK)
+        natsMsgList_Destroy(&pending);
+    /* An ack handler that already took its message off the list may still
+     * be running: wait until it has returned before `w` goes away. */
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 10000;
+    js_PublishAsyncComplete(js, &po);
+    jsCtx_Destroy(js);
+    int64_t acked = w.acked;
+    if (s == NATS_OK && acked == (int64_t)n) {
+        inst->st.out += acked;
+        return EVH_OK;
+    }
+    inst->st.errors++;
+    if (w.refused)
+        log_as(iname(inst), EVH_LOG_WARN,
+               "JetStream refused %" PRId64 " of %zu messages on %s "
+               "(jetstream error %d)",
+               (int64_t)w.refused, n, subject, (int)w.refused_err);
+    if (s == NATS_OK || s == NATS_TIMEOUT)
+        return EVH_ETIMEOUT;
+    return status_from_nats(s);
 }
 
 void js_flush_retries(evh_instance *inst)

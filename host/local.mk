@@ -1,4 +1,6 @@
-# The evhost binary.
+# The evhost binary.  It compiles the shared event code too, for RFC 3339
+# times in the config (`deliver = "since <time>"`); -Wl,--dynamic-list keeps
+# those evl_* symbols private to the binary.
 bin_PROGRAMS += evhost
 evhost_SOURCES = \
 	host/main.c host/host.h \
@@ -6,7 +8,8 @@ evhost_SOURCES = \
 	host/conn.c host/instance.c host/jetstream.c host/msg.c \
 	host/services.c host/stats.c host/status.c \
 	host/loader.c host/loader.h host/log.c host/log.h \
-	host/secret.c host/secret.h
+	host/secret.c host/secret.h \
+	plugins/lib/event.c plugins/lib/event.h
 evhost_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS)
 evhost_LDADD = $(NATS_LIBS) $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)
 # Export the evh_* API (and nothing else) to plugins.

@@ -48,6 +48,12 @@ bool evh_stopping(const evh_instance *inst)
     return !inst || inst->stopping || inst->host->shutting_down;
 }
 
+bool evh_connected(const evh_instance *inst)
+{
+    return inst && inst->host->nc &&
+           natsConnection_Status(inst->host->nc) == NATS_CONN_STATUS_CONNECTED;
+}
+
 void evh_done(evh_instance *inst)
 {
     if (inst && !inst->done) {
@@ -292,6 +298,42 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
         return status_from_nats(s);
     }
     inst->st.out++;
+    return EVH_OK;
+}
+
+int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
+                          const void *const data[], const size_t len[],
+                          const char *msgid, int64_t timeout_ms)
+{
+    if (!inst || (n && (!data || !len)) || timeout_ms <= 0)
+        return EVH_EINVAL;
+    if (!subject)
+        subject = inst->ic->publish;
+    if (!subject)
+        return EVH_EINVAL;
+    if (n == 0)
+        return EVH_OK;
+    /* Refuse at once rather than fill the reconnect buffer: the caller
+     * answers its client "try again", and must not have its messages
+     * delivered later behind its back. */
+    if (!evh_connected(inst))
+        return EVH_ECONN;
+    /* As evh_publish: the instance's own subject goes through JetStream. */
+    if (inst->js && inst->ic->publish && strcmp(subject, inst->ic->publish) == 0)
+        return js_publish_confirmed(inst, subject, n, data, len, msgid,
+                                    timeout_ms);
+    natsStatus s = NATS_OK;
+    for (size_t i = 0; i < n && s == NATS_OK; i++)
+        s = natsConnection_Publish(inst->host->nc, subject, data[i],
+                                   (int)len[i]);
+    /* Core NATS: "confirmed" means the server has read them (PING/PONG). */
+    if (s == NATS_OK)
+        s = natsConnection_FlushTimeout(inst->host->nc, timeout_ms);
+    if (s != NATS_OK) {
+        inst->st.errors++;
+        return s == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s);
+    }
+    inst->st.out += (int64_t)n;
     return EVH_OK;
 }
 

@@ -73,7 +73,7 @@ extern "C" {
  * when fields are appended to evh_plugin or functions are added (older
  * plugins still load). */
 #define EVH_ABI_MAJOR 1
-#define EVH_ABI_MINOR 0
+#define EVH_ABI_MINOR 1
 
 /** Name of the one symbol a plugin exports. */
 #define EVH_PLUGIN_SYMBOL "evh_plugin_descriptor"
@@ -167,6 +167,12 @@ const char *evh_instance_name(const evh_instance *inst);
 const char *evh_host_name(const evh_instance *inst);
 /** True once the host or this instance is shutting down: finish quickly. */
 bool evh_stopping(const evh_instance *inst);
+/**
+ * True while the host is connected to NATS; false while it reconnects
+ * (after a server restart, say).  Poll it from a timer to tell a user that
+ * the feed stopped and came back.  Since ABI 1.1.
+ */
+bool evh_connected(const evh_instance *inst);
 /**
  * The instance has finished its work (a generator with a `count`): when
  * every instance of the host is done, the host stops cleanly and exits 0.
@@ -270,6 +276,23 @@ int evh_msg_term(evh_msg *msg);
  */
 int evh_publish(evh_instance *inst, const char *subject, const void *data,
                 size_t len);
+/**
+ * Publish `n` messages (data[i], len[i]) and wait up to timeout_ms until
+ * the server confirmed every one: with `jetstream` configured and the
+ * instance's own `publish` subject, each is stored in the stream (PubAck);
+ * otherwise (core NATS) the server has read them.  EVH_OK only when all n
+ * were confirmed -- answer your client "accepted" then, not before.  While
+ * NATS is reconnecting it fails at once with EVH_ECONN (nothing buffered);
+ * EVH_ETIMEOUT when confirmations did not come in time, in which case some
+ * of the messages may be stored.  `msgid` (may be NULL) makes a retry
+ * harmless: message i carries Nats-Msg-Id "<msgid>-<i>", which the stream
+ * de-duplicates within its duplicate_window (pass the client's idempotency
+ * key).  Safe from any thread, e.g. a plugin's own server threads.  Blocks.
+ * Since ABI 1.1.
+ */
+int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
+                          const void *const data[], const size_t len[],
+                          const char *msgid, int64_t timeout_ms);
 /**
  * Send a request and wait up to timeout_ms for one reply, returned in
  * *reply (malloc'ed, NUL-terminated; free() it) and *reply_len (may be
