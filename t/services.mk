@@ -6,8 +6,16 @@ t_unit_test_render_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/query-clien
 t_unit_test_render_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_test_render_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
 TESTS += t/unit/test-render
+check_PROGRAMS += t/unit/test-tail-filter
+t_unit_test_tail_filter_SOURCES = t/unit/test-tail-filter.c t/unit/tap.h \
+	plugins/tail/filter.c
+t_unit_test_tail_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/tail
+t_unit_test_tail_filter_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+t_unit_test_tail_filter_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
+TESTS += t/unit/test-tail-filter
 
-SERVICE_TESTS = t/3001-generator.t t/3002-client.t t/3003-system.t
+SERVICE_TESTS = t/3001-generator.t t/3002-client.t t/3003-system.t \
+	t/3004-tail.t
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS)
 

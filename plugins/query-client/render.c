@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "event.h"
+#include "table.h"
 
 void client_answer_free(client_answer *a)
 {
@@ -113,44 +113,6 @@ bool client_answer_equal(const client_answer *a, const client_answer *b)
     return true;
 }
 
-void client_local_time(const char *rfc3339, char *buf, size_t cap)
-{
-    int64_t ns;
-    if (evl_time_parse(rfc3339, strlen(rfc3339), &ns) != 0) {
-        snprintf(buf, cap, "%s", rfc3339);
-        return;
-    }
-    time_t secs = (time_t)(ns / 1000000000);
-    int64_t frac = ns % 1000000000;
-    if (frac < 0) {
-        frac += 1000000000;
-        secs--;
-    }
-    struct tm tm;
-    localtime_r(&secs, &tm);
-    size_t n = strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%03lld", (long long)(frac / 1000000));
-}
-
-/* Make every byte printable on one table row. */
-static void add_visible(evl_buf *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\n')
-            evl_buf_adds(out, "\\n");
-        else if (*p == '\r')
-            evl_buf_adds(out, "\\r");
-        else if (*p == '\t')
-            evl_buf_adds(out, "\\t");
-        else if (*p < 0x20 || *p == 0x7f) {
-            char hex[8];
-            snprintf(hex, sizeof hex, "\\x%02x", *p);
-            evl_buf_adds(out, hex);
-        } else
-            evl_buf_addc(out, (char)*p);
-    }
-}
-
 void client_render_table(evl_buf *out, const client_answer *cur,
                          const client_answer *prev, int64_t count,
                          int64_t min_criticality, const char *now_local)
@@ -176,17 +138,11 @@ void client_render_table(evl_buf *out, const client_answer *cur,
         free(is_new);
         return;
     }
-    evl_buf_adds(out, "   TIME                     CRIT  MESSAGE\n");
-    for (size_t i = 0; i < cur->nrows; i++) {
-        char t[64];
-        client_local_time(cur->rows[i].timestamp, t, sizeof t);
-        snprintf(line, sizeof line, " %c %-23s %5lld  ",
-                 is_new && is_new[i] ? '*' : ' ', t,
-                 (long long)cur->rows[i].criticality);
-        evl_buf_adds(out, line);
-        add_visible(out, cur->rows[i].message);
-        evl_buf_addc(out, '\n');
-    }
+    evl_buf_adds(out, EVL_TABLE_HEADING);
+    for (size_t i = 0; i < cur->nrows; i++)
+        evl_table_row(out, is_new && is_new[i] ? '*' : ' ',
+                      cur->rows[i].criticality, cur->rows[i].timestamp,
+                      cur->rows[i].message);
     free(is_new);
 }
 

@@ -47,8 +47,4 @@ void client_render_table(evl_buf *out, const client_answer *cur,
 /** One JSON object per line per event (format = "json"). */
 void client_render_json(evl_buf *out, const client_answer *cur);
 
-/** "2026-11-22 15:04:05.123" in local time for an RFC 3339 timestamp;
- *  the text itself when it does not parse. */
-void client_local_time(const char *rfc3339, char *buf, size_t cap);
-
 #endif

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "render.h"
+#include "table.h"
 #include "tap.h"
 
 /* What an operator sees (TZ=UTC): a header, aligned columns, '*' on rows
@@ -121,9 +122,9 @@ int main(void)
     parse_bad("{}", "neither events nor error");
 
     char t[64];
-    client_local_time("2026-11-22T16:00:01.123456+02:00", t, sizeof t);
+    evl_table_local_time("2026-11-22T16:00:01.123456+02:00", t, sizeof t);
     IS_STR(t, "2026-11-22 14:00:01.123", "local time from an offset timestamp");
-    client_local_time("garbage", t, sizeof t);
+    evl_table_local_time("garbage", t, sizeof t);
     IS_STR(t, "garbage", "unparsable timestamp shown as is");
 
     client_answer_free(&a1);
