@@ -420,6 +420,39 @@ int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                          const void *const data[], const size_t len[],
                          const char *msgid, int64_t timeout_ms)
 {
+    if (n == 1) {
+        /* One message: a plain request on the instance's context, one
+         * round trip, no subscription of our own to set up and tear down. */
+        char id1[256];
+        if (msgid)
+            snprintf(id1, sizeof id1, "%s-0", msgid);
+        else
+            snprintf(id1, sizeof id1, "%s%" PRIu64, inst->msgid_prefix,
+                     atomic_fetch_add(&inst->msgid_seq, 1) + 1);
+        natsMsg *m = NULL;
+        jsPubAck *pa = NULL;
+        jsErrCode je = 0;
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = timeout_ms;
+        natsStatus s1 = natsMsg_Create(&m, subject, NULL, data[0], (int)len[0]);
+        if (s1 == NATS_OK)
+            s1 = natsMsgHeader_Set(m, "Nats-Msg-Id", id1);
+        if (s1 == NATS_OK)
+            s1 = js_PublishMsg(&pa, inst->js, m, &po, &je);
+        natsMsg_Destroy(m);
+        jsPubAck_Destroy(pa);
+        if (s1 == NATS_OK) {
+            inst->st.out++;
+            return EVH_OK;
+        }
+        inst->st.errors++;
+        if (je)
+            log_as(iname(inst), EVH_LOG_WARN,
+                   "JetStream refused a message on %s (jetstream error %d)",
+                   subject, (int)je);
+        return s1 == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s1);
+    }
     /* A context of its own per call: the instance's context acks into
      * the retry machinery of evh_publish, and this caller must learn the
      * fate of exactly its own messages before it answers its client. */

@@ -3,7 +3,7 @@ check_PROGRAMS += t/bench/nats-bench
 t_bench_nats_bench_SOURCES = t/bench/nats-bench.c
 t_bench_nats_bench_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS)
 t_bench_nats_bench_LDADD = $(NATS_LIBS)
-EXTRA_DIST += t/bench/run
+EXTRA_DIST += t/bench/run t/bench/http-ingest.sh
 CLEANFILES += bench-results.md
 
 bench: all t/bench/nats-bench$(EXEEXT)

@@ -10,3 +10,16 @@ INFLUX_TESTS = t/2001-sink.t t/2002-sink-hostile.t t/2003-query.t \
 	t/2007-influx-auth.t
 TESTS += $(INFLUX_TESTS)
 EXTRA_DIST += $(INFLUX_TESTS)
+
+# http-ingest: request parsing (unit), the plugin against real servers, two
+# of it behind nginx.
+if HTTP_INGEST
+check_PROGRAMS += t/unit/test-ingest-batch
+t_unit_test_ingest_batch_SOURCES = t/unit/test-ingest-batch.c t/unit/tap.h \
+	plugins/http-ingest/batch.c
+t_unit_test_ingest_batch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http-ingest
+t_unit_test_ingest_batch_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+t_unit_test_ingest_batch_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
+TESTS += t/unit/test-ingest-batch t/2008-http-ingest.t t/2009-http-nginx.t
+endif
+EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t

@@ -1,0 +1,528 @@
+/*
+ * http-ingest: events over HTTP into NATS.  POST /events takes one JSON
+ * event or an NDJSON batch, PUT|POST /events/<key> the same stamped with an
+ * account key (or, without a body, one event from query parameters).  The
+ * answer is 202 only once the broker confirmed every event of the request
+ * (JetStream: stored); a bad request is refused whole with a JSON reason
+ * and nothing published.  GET /healthz and GET /stats for operators.
+ *
+ * libmicrohttpd serves on its own threads (an epoll loop per thread of a
+ * small pool): slow clients cost a socket, not a thread, and are cut off by
+ * the connection timeout; the connection limit and the body limit bound
+ * memory.  Those threads call only the thread-safe host services.
+ */
+#include <errno.h>
+#include <evhost/plugin.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "batch.h"
+#include "event.h"
+
+enum { R_EVENTS, R_EVENTS_KEY, R_HEALTH, R_STATS };
+
+typedef struct ingest {
+    evh_instance *inst;
+    const char *listen;
+    struct sockaddr_storage addr;
+    int64_t max_body, max_event, max_batch, conn_limit, per_ip_limit,
+        timeout_s, threads, publish_timeout_ms;
+    char *token; /* bearer token, or NULL: no authentication */
+    ingest_limits lim;
+    struct MHD_Daemon *d;
+    _Atomic int64_t requests, accepted, bad_request, too_large, unauthorized,
+        unavailable, not_found, last_warn_ns;
+} ingest;
+
+typedef struct req {
+    int route;
+    char key[72];
+    char *body;
+    size_t len, cap;
+    bool too_big;
+} req;
+
+/* ---- configuration ------------------------------------------------------ */
+
+static int parse_listen(ingest *g)
+{
+    char host[256];
+    const char *colon = strrchr(g->listen, ':');
+    if (!colon || colon == g->listen || !colon[1] ||
+        (size_t)(colon - g->listen) >= sizeof host)
+        return evh_config_error(g->inst, "listen",
+                                "expected \"address:port\" (e.g. "
+                                "\"127.0.0.1:8080\" or \"[::1]:8080\"), got "
+                                "\"%s\"",
+                                g->listen);
+    const char *h = g->listen;
+    size_t hl = (size_t)(colon - g->listen);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc != 0)
+        return evh_config_error(g->inst, "listen", "cannot use \"%s\": %s",
+                                g->listen, gai_strerror(rc));
+    memcpy(&g->addr, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return EVH_OK;
+}
+
+static int ingest_configure(evh_instance *inst, void **state)
+{
+    ingest *g = calloc(1, sizeof *g);
+    if (!g)
+        return EVH_ENOMEM;
+    *state = g;
+    g->inst = inst;
+    int rc = EVH_OK;
+#define GET(call)                                                              \
+    do {                                                                       \
+        if ((call) != EVH_OK)                                                  \
+            rc = EVH_ECONFIG;                                                  \
+    } while (0)
+    GET(evh_config_string(inst, "listen", "127.0.0.1:8080", &g->listen));
+    GET(evh_config_int(inst, "max_body_bytes", 4 << 20, 1024, 1 << 30,
+                       &g->max_body));
+    GET(evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
+                       64 << 20, &g->max_event));
+    GET(evh_config_int(inst, "max_batch", 10000, 1, 100000, &g->max_batch));
+    GET(evh_config_int(inst, "connection_limit", 256, 1, 100000,
+                       &g->conn_limit));
+    GET(evh_config_int(inst, "per_ip_connection_limit", 0, 0, 100000,
+                       &g->per_ip_limit));
+    GET(evh_config_int(inst, "connection_timeout_s", 10, 1, 3600,
+                       &g->timeout_s));
+    GET(evh_config_int(inst, "threads", 2, 1, 64, &g->threads));
+    GET(evh_config_int(inst, "publish_timeout_ms", 5000, 10, 600000,
+                       &g->publish_timeout_ms));
+    GET(evh_config_string(inst, "key_field", "key", &g->lim.key_field));
+    GET(evh_config_secret_file(inst, "token_file", &g->token));
+#undef GET
+    if (rc != EVH_OK)
+        return rc;
+    if (g->token && !g->token[0])
+        return evh_config_error(inst, "token_file", "the token file is "
+                                                    "empty");
+    if (!g->lim.key_field[0])
+        return evh_config_error(inst, "key_field", "must not be empty");
+    g->lim.max_event_bytes = (size_t)g->max_event;
+    g->lim.max_events = (size_t)g->max_batch;
+    return parse_listen(g);
+}
+
+/* ---- answers --------------------------------------------------------------- */
+
+static void count(ingest *g, _Atomic int64_t *c, const char *name, int64_t n)
+{
+    *c += n;
+    evh_counter_add(g->inst, name, n);
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status,
+                                 json_object *o, const char *hdr,
+                                 const char *val)
+{
+    size_t n = 0;
+    const char *s = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    char *body = malloc(n + 1);
+    struct MHD_Response *r = NULL;
+    if (body) {
+        memcpy(body, s, n);
+        body[n] = '\n';
+        r = MHD_create_response_from_buffer(n + 1, body,
+                                            MHD_RESPMEM_MUST_FREE);
+        if (!r)
+            free(body);
+    }
+    json_object_put(o);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    if (hdr)
+        MHD_add_response_header(r, hdr, val);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* {"error": code, "message": text[, "line": n]} */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status,
+                                  const char *code, const char *msg,
+                                  size_t line, const char *hdr,
+                                  const char *val)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "error", json_object_new_string(code));
+    json_object_object_add(o, "message", json_object_new_string(msg));
+    if (line)
+        json_object_object_add(o, "line", json_object_new_int64((int64_t)line));
+    return send_json(c, status, o, hdr, val);
+}
+
+static enum MHD_Result too_large(ingest *g, struct MHD_Connection *c)
+{
+    char msg[128];
+    count(g, &g->too_large, "too_large", 1);
+    snprintf(msg, sizeof msg, "request body over %lld bytes",
+             (long long)g->max_body);
+    return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, 0, NULL,
+                      NULL);
+}
+
+static enum MHD_Result unavailable(ingest *g, struct MHD_Connection *c,
+                                   int rc)
+{
+    count(g, &g->unavailable, "unavailable", 1);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (now - g->last_warn_ns > 5 * INT64_C(1000000000)) {
+        g->last_warn_ns = now;
+        evh_log(g->inst, EVH_LOG_WARN,
+                "answering 503: events not confirmed by NATS (%s)",
+                evh_strerror(rc));
+    }
+    return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                      rc == EVH_ECONN
+                          ? "not connected to NATS; retry later"
+                          : "NATS did not confirm the events in time; retry "
+                            "(with the same Idempotency-Key: no duplicates)",
+                      0, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+}
+
+/* ---- routes ------------------------------------------------------------------ */
+
+static enum MHD_Result do_stats(ingest *g, struct MHD_Connection *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "requests", json_object_new_int64(g->requests));
+    json_object_object_add(o, "accepted", json_object_new_int64(g->accepted));
+    json_object_object_add(o, "bad_request",
+                           json_object_new_int64(g->bad_request));
+    json_object_object_add(o, "too_large", json_object_new_int64(g->too_large));
+    json_object_object_add(o, "unauthorized",
+                           json_object_new_int64(g->unauthorized));
+    json_object_object_add(o, "unavailable",
+                           json_object_new_int64(g->unavailable));
+    json_object_object_add(o, "not_found", json_object_new_int64(g->not_found));
+    json_object_object_add(o, "nats_connected",
+                           json_object_new_boolean(evh_connected(g->inst)));
+    return send_json(c, MHD_HTTP_OK, o, NULL, NULL);
+}
+
+static enum MHD_Result do_health(ingest *g, struct MHD_Connection *c)
+{
+    bool up = evh_connected(g->inst);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status",
+                           json_object_new_string(up ? "ok" : "unavailable"));
+    json_object_object_add(
+        o, "nats", json_object_new_string(up ? "connected" : "reconnecting"));
+    return send_json(c, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o,
+                     NULL, NULL);
+}
+
+static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
+{
+    char err[256];
+    size_t line = 0;
+    ingest_batch b = {0};
+    const char *key = r->route == R_EVENTS_KEY ? r->key : NULL;
+    const char *idem = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   "Idempotency-Key");
+    if (idem && !ingest_idempotency_key_valid(idem)) {
+        count(g, &g->bad_request, "bad_request", 1);
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+                          "Idempotency-Key must be 1 to 128 of A-Z a-z 0-9 "
+                          "_ . : -",
+                          0, NULL, NULL);
+    }
+    int rc;
+    if (r->len == 0 && key) {
+        /* PUT /events/<key>?criticality=..&message=..[&timestamp=..] */
+        char *text = malloc(g->lim.max_event_bytes + 1);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int n = text ? ingest_event_from_params(
+                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                       "criticality"),
+                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                       "message"),
+                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                       "timestamp"),
+                           (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, text,
+                           g->lim.max_event_bytes + 1, err, sizeof err)
+                     : -1;
+        if (!text)
+            snprintf(err, sizeof err, "out of memory");
+        rc = n < 0 ? -1
+                   : ingest_parse(text, (size_t)n, key, &g->lim, &b, &line, err,
+                                  sizeof err);
+        free(text);
+    } else
+        rc = ingest_parse(r->body, r->len, key, &g->lim, &b, &line, err,
+                          sizeof err);
+    if (rc != 0) {
+        ingest_batch_free(&b);
+        count(g, &g->bad_request, "bad_request", 1);
+        if (evh_log_enabled(g->inst, EVH_LOG_DEBUG))
+            evh_log(g->inst, EVH_LOG_DEBUG, "400 (line %zu): %s", line, err);
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", err, line,
+                          NULL, NULL);
+    }
+    rc = evh_publish_confirmed(g->inst, NULL, b.n,
+                               (const void *const *)b.data, b.len, idem,
+                               g->publish_timeout_ms);
+    size_t n = b.n;
+    ingest_batch_free(&b);
+    if (rc == EVH_ETOOBIG) {
+        count(g, &g->too_large, "too_large", 1);
+        return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+                          "an event is larger than the NATS server's "
+                          "max_payload",
+                          0, NULL, NULL);
+    }
+    if (rc != EVH_OK)
+        return unavailable(g, c, rc);
+    count(g, &g->accepted, "accepted", (int64_t)n);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "accepted", json_object_new_int64((int64_t)n));
+    return send_json(c, MHD_HTTP_ACCEPTED, o, NULL, NULL);
+}
+
+/* Which route, or an answer right away (404, 405, 400, 401, 413). */
+static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
+                             const char *url, const char *method, req *r,
+                             bool *answered)
+{
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool post = strcmp(method, "POST") == 0, put = strcmp(method, "PUT") == 0;
+    const char *allow = NULL;
+    *answered = true;
+    if (strcmp(url, "/events") == 0) {
+        r->route = R_EVENTS;
+        allow = post ? NULL : "POST";
+    } else if (strncmp(url, "/events/", 8) == 0) {
+        r->route = R_EVENTS_KEY;
+        allow = post || put ? NULL : "PUT, POST";
+        if (!allow && !ingest_key_valid(url + 8)) {
+            count(g, &g->bad_request, "bad_request", 1);
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+                              "the key in /events/<key> must be 1 to 64 of "
+                              "A-Z a-z 0-9 _ . -",
+                              0, NULL, NULL);
+        }
+        if (!allow)
+            snprintf(r->key, sizeof r->key, "%s", url + 8);
+    } else if (strcmp(url, "/healthz") == 0) {
+        r->route = R_HEALTH;
+        allow = get ? NULL : "GET, HEAD";
+    } else if (strcmp(url, "/stats") == 0) {
+        r->route = R_STATS;
+        allow = get ? NULL : "GET, HEAD";
+    } else {
+        count(g, &g->not_found, "not_found", 1);
+        return send_error(c, MHD_HTTP_NOT_FOUND, "not_found",
+                          "no such path: POST /events, PUT /events/<key>, "
+                          "GET /healthz, GET /stats",
+                          0, NULL, NULL);
+    }
+    if (allow)
+        return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                          "method not allowed here", 0, MHD_HTTP_HEADER_ALLOW,
+                          allow);
+    if (g->token && r->route != R_HEALTH) {
+        const char *a = MHD_lookup_connection_value(
+            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!a || strncmp(a, "Bearer ", 7) != 0 ||
+            !ingest_token_equal(a + 7, g->token)) {
+            count(g, &g->unauthorized, "unauthorized", 1);
+            return send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                              "a valid bearer token is required", 0,
+                              MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                              "Bearer realm=\"evhost\"");
+        }
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g->max_body)
+        return too_large(g, c);
+    *answered = false;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    ingest *g = cls;
+    req *r = *con_cls;
+    if (!r) {
+        /* Headers are in: route, authenticate, check the declared size. */
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        *con_cls = r;
+        g->requests++;
+        bool answered;
+        enum MHD_Result ret = route(g, c, url, method, r, &answered);
+        if (answered)
+            r->route = -1;
+        return ret;
+    }
+    if (r->route < 0) {
+        *upload_size = 0; /* answered already: ignore the rest */
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->too_big || r->len + n > (size_t)g->max_body) {
+            /* A chunked body without Content-Length: free what we hold,
+             * answer 413 when it ends. */
+            r->too_big = true;
+            free(r->body);
+            r->body = NULL;
+            r->len = r->cap = 0;
+            return MHD_YES;
+        }
+        if (r->len + n + 1 > r->cap) {
+            size_t cap = r->cap ? r->cap : 4096;
+            while (cap < r->len + n + 1)
+                cap *= 2;
+            if (cap > (size_t)g->max_body + 1)
+                cap = (size_t)g->max_body + 1;
+            char *b = realloc(r->body, cap);
+            if (!b)
+                return MHD_NO;
+            r->body = b;
+            r->cap = cap;
+        }
+        memcpy(r->body + r->len, upload, n);
+        r->len += n;
+        r->body[r->len] = '\0';
+        return MHD_YES;
+    }
+    if (r->too_big)
+        return too_large(g, c);
+    switch (r->route) {
+    case R_HEALTH:
+        return do_health(g, c);
+    case R_STATS:
+        return do_stats(g, c);
+    default:
+        return do_events(g, c, r);
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)cls;
+    (void)c;
+    (void)why;
+    req *r = *con_cls;
+    if (r) {
+        free(r->body);
+        free(r);
+        *con_cls = NULL;
+    }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    ingest *g = cls;
+    /* libmicrohttpd's own complaints (a client that timed out, a refused
+     * connection over the limit): details for debugging, not warnings. */
+    evh_logv(g->inst, EVH_LOG_DEBUG, fmt, ap);
+}
+
+/* ---- lifecycle --------------------------------------------------------------- */
+
+static int ingest_start(void *state)
+{
+    ingest *g = state;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (g->addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    uint16_t port =
+        ntohs(g->addr.ss_family == AF_INET6
+                  ? ((struct sockaddr_in6 *)&g->addr)->sin6_port
+                  : ((struct sockaddr_in *)&g->addr)->sin_port);
+    g->d = MHD_start_daemon(
+        flags, port, NULL, NULL, on_request, g, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&g->addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)g->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)g->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)g->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)g->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, g,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, g, MHD_OPTION_END);
+    if (!g->d) {
+        evh_log(g->inst, EVH_LOG_ERROR,
+                "cannot listen on %s: %s (is the port in use?)", g->listen,
+                strerror(errno));
+        return EVH_ECONFIG;
+    }
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(g->d, MHD_DAEMON_INFO_BIND_PORT);
+    char where[300];
+    snprintf(where, sizeof where, "%.*s:%u",
+             (int)(strrchr(g->listen, ':') - g->listen), g->listen,
+             di ? di->port : port);
+    evh_log(g->inst, EVH_LOG_INFO,
+            "listening on http://%s (POST /events, PUT /events/<key>; %s)",
+            where, g->token ? "bearer token required" : "no authentication");
+    return EVH_OK;
+}
+
+/* Stop taking requests while NATS is still up, so the ones in flight get
+ * their confirmations; MHD_stop_daemon waits for them. */
+static void ingest_drain(void *state)
+{
+    ingest *g = state;
+    if (g->d) {
+        MHD_stop_daemon(g->d);
+        g->d = NULL;
+    }
+}
+
+static void ingest_destroy(void *state)
+{
+    ingest *g = state;
+    if (!g)
+        return;
+    ingest_drain(g);
+    if (g->token) {
+        explicit_bzero(g->token, strlen(g->token));
+        free(g->token);
+    }
+    free(g);
+}
+
+EVH_PLUGIN_DEFINE(.name = "http-ingest", .version = PACKAGE_VERSION,
+                  .flags = EVH_PLUGIN_THREAD_SAFE,
+                  .description = "accept events over HTTP, publish them to "
+                                 "NATS",
+                  .configure = ingest_configure, .start = ingest_start,
+                  .drain = ingest_drain, .stop = ingest_drain,
+                  .destroy = ingest_destroy);
