@@ -7,5 +7,5 @@ plugins_http_ingest_http_ingest_la_SOURCES = \
 	plugins/http-ingest/batch.c plugins/http-ingest/batch.h
 plugins_http_ingest_http_ingest_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MHD_CFLAGS)
 plugins_http_ingest_http_ingest_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_http_ingest_http_ingest_la_LIBADD = plugins/lib/libevl.la $(JSONC_LIBS) $(CURL_LIBS) $(MHD_LIBS)
+plugins_http_ingest_http_ingest_la_LIBADD = plugins/lib/libevl.la $(JSONC_LIBS) $(MHD_LIBS)
 endif
