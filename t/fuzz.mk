@@ -14,7 +14,7 @@ FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/buf.c \
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c \
 	plugins/lib/event.c plugins/lib/buf.c
-FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c
+FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c plugins/lib/event.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
@@ -25,7 +25,7 @@ fuzz:
 	@mkdir -p t/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_EVENT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-event
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_REQUEST_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-request
-	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) -lpthread -o t/fuzz/fuzz-config
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) $(JSONC_LIBS) -lpthread -o t/fuzz/fuzz-config
 	@for t in event request config; do \
 	  rm -rf t/fuzz/corpus-$$t; mkdir -p t/fuzz/corpus-$$t; \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
