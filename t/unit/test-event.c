@@ -207,5 +207,21 @@ int main(void)
     evl_event_free(&ev);
     OK(evl_event_format(buf, 20, 1, "2025-11-22T14:00:00Z", "x") == -1,
        "format refuses a buffer too small");
+    /* criticality digits written by hand: the int64 extremes and 0 */
+    evl_event_format(buf, sizeof buf, INT64_MIN, "2025-11-22T14:00:00Z", "");
+    IS_STR(buf, "{\"criticality\":-9223372036854775808,\"timestamp\":"
+                "\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\"}",
+           "INT64_MIN formats exactly");
+    evl_event_format(buf, sizeof buf, INT64_MAX, "t", "m");
+    IS_STR(buf, "{\"criticality\":9223372036854775807,\"timestamp\":\"t\","
+                "\"eventMessage\":\"m\"}",
+           "INT64_MAX formats exactly");
+    evl_event_format(buf, sizeof buf, 0, "t", "\x7f\x1f");
+    IS_STR(buf, "{\"criticality\":0,\"timestamp\":\"t\","
+                "\"eventMessage\":\"\x7f\\u001f\"}",
+           "0; DEL is kept, 0x1f escaped");
+    OK(evl_time_format(T0, ts, 30) == -1, "time format refuses a 30-byte buffer");
+    OK(evl_time_format(INT64_MAX, ts, sizeof ts) == 30, "the largest time formats");
+    IS_STR(ts, "2262-04-11T23:47:16.854775807Z", "exactly");
     return tap_done();
 }
