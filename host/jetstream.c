@@ -104,8 +104,8 @@ int js_setup_stream(evh_instance *inst)
         return EVH_OK;
     }
     if (s != NATS_NOT_FOUND) {
-        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR, "looking up stream", s,
-             je);
+        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR,
+             "looking up stream", s, je);
         return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
     }
     if (!jc->create) {
@@ -135,8 +135,8 @@ int js_setup_stream(evh_instance *inst)
             jsStreamInfo_Destroy(si);
             return EVH_OK;
         }
-        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR, "creating stream", s,
-             je);
+        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR,
+             "creating stream", s, je);
         return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
     }
     jsStreamInfo_Destroy(si);
@@ -220,8 +220,8 @@ int js_setup_consumer(evh_instance *inst)
                    jc->stream);
     }
     if (s != NATS_OK) {
-        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR, "durable consumer", s,
-             je);
+        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR,
+             "durable consumer", s, je);
         return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
     }
     log_as(iname(inst), EVH_LOG_INFO,
@@ -360,17 +360,33 @@ static natsStatus publish_msg(evh_instance *inst, natsMsg **m)
     return js_PublishMsgAsync(inst->js, m, &po);
 }
 
+/* A message carrying its Nats-Msg-Id: "<msgid>-<i>" when the caller gave
+ * an idempotency key, else the instance's prefix and sequence number `seq`
+ * (unique per process), so the stream drops a resend of it. */
+static natsStatus new_msg(natsMsg **m, const evh_instance *inst,
+                          const char *subject, const void *data, size_t len,
+                          const char *msgid, size_t i, uint64_t seq)
+{
+    char id[256];
+    if (msgid)
+        snprintf(id, sizeof id, "%s-%zu", msgid, i);
+    else
+        snprintf(id, sizeof id, "%s%" PRIu64, inst->msgid_prefix, seq);
+    *m = NULL;
+    natsStatus s = natsMsg_Create(m, subject, NULL, data, (int)len);
+    if (s == NATS_OK)
+        s = natsMsgHeader_Set(*m, "Nats-Msg-Id", id);
+    return s;
+}
+
 int js_publish(evh_instance *inst, const char *subject, const void *data,
                size_t len)
 {
     natsMsg *m = NULL;
-    char id[128];
-    natsStatus s = natsMsg_Create(&m, subject, NULL, data, (int)len);
-    if (s != NATS_OK)
+    natsStatus s = new_msg(&m, inst, subject, data, len, NULL, 0,
+                           ++inst->msgid_seq);
+    if (!m)
         return EVH_ENOMEM;
-    snprintf(id, sizeof id, "%s%" PRIu64, inst->msgid_prefix,
-             ++inst->msgid_seq);
-    s = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
     int64_t give_up = 0;
     while (s == NATS_OK) {
         s = publish_msg(inst, &m);
@@ -416,43 +432,43 @@ static void on_confirm_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa,
     natsMsg_Destroy(msg);
 }
 
+/* One message: a plain request on the instance's context, one round trip,
+ * no subscription of our own to set up and tear down. */
+static int publish_one_confirmed(evh_instance *inst, const char *subject,
+                                 const void *data, size_t len,
+                                 const char *msgid, int64_t timeout_ms)
+{
+    natsMsg *m = NULL;
+    jsPubAck *pa = NULL;
+    jsErrCode je = 0;
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = timeout_ms;
+    natsStatus s = new_msg(&m, inst, subject, data, len, msgid, 0,
+                           atomic_fetch_add(&inst->msgid_seq, 1) + 1);
+    if (s == NATS_OK)
+        s = js_PublishMsg(&pa, inst->js, m, &po, &je);
+    natsMsg_Destroy(m);
+    jsPubAck_Destroy(pa);
+    if (s == NATS_OK) {
+        inst->st.out++;
+        return EVH_OK;
+    }
+    inst->st.errors++;
+    if (je)
+        log_as(iname(inst), EVH_LOG_WARN,
+               "JetStream refused a message on %s (jetstream error %d)",
+               subject, (int)je);
+    return s == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s);
+}
+
 int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                          const void *const data[], const size_t len[],
                          const char *msgid, int64_t timeout_ms)
 {
-    if (n == 1) {
-        /* One message: a plain request on the instance's context, one
-         * round trip, no subscription of our own to set up and tear down. */
-        char id1[256];
-        if (msgid)
-            snprintf(id1, sizeof id1, "%s-0", msgid);
-        else
-            snprintf(id1, sizeof id1, "%s%" PRIu64, inst->msgid_prefix,
-                     atomic_fetch_add(&inst->msgid_seq, 1) + 1);
-        natsMsg *m = NULL;
-        jsPubAck *pa = NULL;
-        jsErrCode je = 0;
-        jsPubOptions po;
-        jsPubOptions_Init(&po);
-        po.MaxWait = timeout_ms;
-        natsStatus s1 = natsMsg_Create(&m, subject, NULL, data[0], (int)len[0]);
-        if (s1 == NATS_OK)
-            s1 = natsMsgHeader_Set(m, "Nats-Msg-Id", id1);
-        if (s1 == NATS_OK)
-            s1 = js_PublishMsg(&pa, inst->js, m, &po, &je);
-        natsMsg_Destroy(m);
-        jsPubAck_Destroy(pa);
-        if (s1 == NATS_OK) {
-            inst->st.out++;
-            return EVH_OK;
-        }
-        inst->st.errors++;
-        if (je)
-            log_as(iname(inst), EVH_LOG_WARN,
-                   "JetStream refused a message on %s (jetstream error %d)",
-                   subject, (int)je);
-        return s1 == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s1);
-    }
+    if (n == 1)
+        return publish_one_confirmed(inst, subject, data[0], len[0], msgid,
+                                     timeout_ms);
     /* A context of its own per call: the instance's context acks into
      * the retry machinery of evh_publish, and this caller must learn the
      * fate of exactly its own messages before it answers its client. */
@@ -467,41 +483,25 @@ int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
     natsStatus s = natsConnection_JetStream(&js, inst->host->nc, &o);
     if (s != NATS_OK)
         return status_from_nats(s);
-    char id[256];
-    uint64_t base = 0;
-    if (!msgid)
-        base = atomic_fetch_add(&inst->msgid_seq, n);
+    uint64_t base = atomic_fetch_add(&inst->msgid_seq, n);
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = timeout_ms;
     for (size_t i = 0; i < n && s == NATS_OK; i++) {
         natsMsg *m = NULL;
-        s = natsMsg_Create(&m, subject, NULL, data[i], (int)len[i]);
-        if (msgid)
-            snprintf(id, sizeof id, "%s-%zu", msgid, i);
-        else
-            snprintf(id, sizeof id, "%s%" PRIu64, inst->msgid_prefix,
-                     base + i + 1);
-        if (s == NATS_OK)
-            s = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
-        jsPubOptions po;
-        jsPubOptions_Init(&po);
-        po.MaxWait = timeout_ms;
+        s = new_msg(&m, inst, subject, data[i], len[i], msgid, i, base + i + 1);
         if (s == NATS_OK)
             s = js_PublishMsgAsync(js, &m, &po);
         natsMsg_Destroy(m); /* NULL once the library owns it */
     }
-    if (s == NATS_OK) {
-        jsPubOptions po;
-        jsPubOptions_Init(&po);
-        po.MaxWait = timeout_ms;
+    if (s == NATS_OK)
         s = js_PublishAsyncComplete(js, &po);
-    }
     /* Whatever is still unconfirmed is not ours to keep. */
     natsMsgList pending = {0};
     if (js_PublishAsyncGetPendingList(&pending, js) == NATS_OK)
         natsMsgList_Destroy(&pending);
     /* An ack handler that already took its message off the list may still
      * be running: wait until it has returned before `w` goes away. */
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
     po.MaxWait = 10000;
     js_PublishAsyncComplete(js, &po);
     jsCtx_Destroy(js);

@@ -274,6 +274,15 @@ void evh_counter_add(evh_instance *inst, const char *name, int64_t delta)
  * Publish, request, respond
  * ------------------------------------------------------------------ */
 
+/* Confirmed JetStream publishing is for a publisher's own subject (the
+ * stream captures it); anything else (a dead-letter subject, say) goes out
+ * on core NATS. */
+static bool js_own_subject(const evh_instance *inst, const char *subject)
+{
+    return inst->js && inst->ic->nsubscribe == 0 && inst->ic->publish &&
+           strcmp(subject, inst->ic->publish) == 0;
+}
+
 int evh_publish(evh_instance *inst, const char *subject, const void *data,
                 size_t len)
 {
@@ -286,10 +295,7 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
                "publish without a subject: set `publish` for this instance");
         return EVH_EINVAL;
     }
-    /* Confirmed JetStream publishing is for a publisher's own subject;
-     * anything else (a dead-letter subject, say) goes out on core NATS. */
-    if (inst->js && inst->ic->nsubscribe == 0 && inst->ic->publish &&
-        strcmp(subject, inst->ic->publish) == 0)
+    if (js_own_subject(inst, subject))
         return js_publish(inst, subject, data, len);
     natsStatus s =
         natsConnection_Publish(inst->host->nc, subject, data, (int)len);
@@ -318,8 +324,7 @@ int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
      * delivered later behind its back. */
     if (!evh_connected(inst))
         return EVH_ECONN;
-    /* As evh_publish: the instance's own subject goes through JetStream. */
-    if (inst->js && inst->ic->publish && strcmp(subject, inst->ic->publish) == 0)
+    if (js_own_subject(inst, subject))
         return js_publish_confirmed(inst, subject, n, data, len, msgid,
                                     timeout_ms);
     natsStatus s = NATS_OK;

@@ -34,8 +34,7 @@ ingest_inst() {
 }
 host_cfg "$T/ingest.cfg" ingest "$(ingest_inst)"
 start_evhost ingest "$T/ingest.cfg"
-wait_for 30 grep -q 'listening on http://' "$T/ingest.log"
-HP=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/ingest.log" | head -1)
+HP=$(http_port "$T/ingest.log")
 ok "listens on a port of its own (port 0 = any free one): ${HP:-none}" test -n "$HP"
 
 # http METHOD PATH [curl args]: prints the status; the body is in $T/resp.

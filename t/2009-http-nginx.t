@@ -28,8 +28,7 @@ for h in a b; do
     start_evhost "$h" "$T/$h.cfg"
 done
 for h in a b; do
-    wait_for 30 grep -q 'listening on http://' "$T/$h.log"
-    printf -v "PORT_$h" '%s' "$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/$h.log" | head -1)"
+    printf -v "PORT_$h" '%s' "$(http_port "$T/$h.log")"
 done
 ok "two http-ingest hosts listen ($PORT_a, $PORT_b)" test -n "$PORT_a" -a -n "$PORT_b"
 

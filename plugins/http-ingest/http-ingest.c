@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "batch.h"
+#include "cfgread.h"
 #include "event.h"
 
 enum { R_EVENTS, R_EVENTS_KEY, R_HEALTH, R_STATS };
@@ -92,29 +93,26 @@ static int ingest_configure(evh_instance *inst, void **state)
     *state = g;
     g->inst = inst;
     int rc = EVH_OK;
-#define GET(call)                                                              \
-    do {                                                                       \
-        if ((call) != EVH_OK)                                                  \
-            rc = EVH_ECONFIG;                                                  \
-    } while (0)
-    GET(evh_config_string(inst, "listen", "127.0.0.1:8080", &g->listen));
-    GET(evh_config_int(inst, "max_body_bytes", 4 << 20, 1024, 1 << 30,
+    EVL_READ(rc,
+             evh_config_string(inst, "listen", "127.0.0.1:8080", &g->listen));
+    EVL_READ(rc, evh_config_int(inst, "max_body_bytes", 4 << 20, 1024, 1 << 30,
                        &g->max_body));
-    GET(evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
-                       64 << 20, &g->max_event));
-    GET(evh_config_int(inst, "max_batch", 10000, 1, 100000, &g->max_batch));
-    GET(evh_config_int(inst, "connection_limit", 256, 1, 100000,
+    EVL_READ(rc, evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES,
+                                64, 64 << 20, &g->max_event));
+    EVL_READ(
+        rc, evh_config_int(inst, "max_batch", 10000, 1, 100000, &g->max_batch));
+    EVL_READ(rc, evh_config_int(inst, "connection_limit", 256, 1, 100000,
                        &g->conn_limit));
-    GET(evh_config_int(inst, "per_ip_connection_limit", 0, 0, 100000,
+    EVL_READ(rc, evh_config_int(inst, "per_ip_connection_limit", 0, 0, 100000,
                        &g->per_ip_limit));
-    GET(evh_config_int(inst, "connection_timeout_s", 10, 1, 3600,
+    EVL_READ(rc, evh_config_int(inst, "connection_timeout_s", 10, 1, 3600,
                        &g->timeout_s));
-    GET(evh_config_int(inst, "threads", 2, 1, 64, &g->threads));
-    GET(evh_config_int(inst, "publish_timeout_ms", 5000, 10, 600000,
+    EVL_READ(rc, evh_config_int(inst, "threads", 2, 1, 64, &g->threads));
+    EVL_READ(rc, evh_config_int(inst, "publish_timeout_ms", 5000, 10, 600000,
                        &g->publish_timeout_ms));
-    GET(evh_config_string(inst, "key_field", "key", &g->lim.key_field));
-    GET(evh_config_secret_file(inst, "token_file", &g->token));
-#undef GET
+    EVL_READ(rc,
+             evh_config_string(inst, "key_field", "key", &g->lim.key_field));
+    EVL_READ(rc, evh_config_secret_file(inst, "token_file", &g->token));
     if (rc != EVH_OK)
         return rc;
     if (g->token && !g->token[0])
@@ -127,7 +125,8 @@ static int ingest_configure(evh_instance *inst, void **state)
     return parse_listen(g);
 }
 
-/* ---- answers --------------------------------------------------------------- */
+/* ---- answers ---------------------------------------------------------------
+ */
 
 static void count(ingest *g, _Atomic int64_t *c, const char *name, int64_t n)
 {
@@ -209,7 +208,8 @@ static enum MHD_Result unavailable(ingest *g, struct MHD_Connection *c,
                       0, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 }
 
-/* ---- routes ------------------------------------------------------------------ */
+/* ---- routes
+ * ------------------------------------------------------------------ */
 
 static enum MHD_Result do_stats(ingest *g, struct MHD_Connection *c)
 {
@@ -241,6 +241,38 @@ static enum MHD_Result do_health(ingest *g, struct MHD_Connection *c)
                      NULL, NULL);
 }
 
+/* PUT /events/<key>?criticality=..&message=..[&timestamp=..]: the event
+ * from the query parameters, then checked and keyed like a body. */
+static int params_event(ingest *g, struct MHD_Connection *c, const char *key,
+                        ingest_batch *b, size_t *line, char *err,
+                        size_t errlen)
+{
+    const char *crit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                   "criticality");
+    const char *msg =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "message");
+    const char *ts =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "timestamp");
+    /* Room for the worst case (every byte escaped as \u00XX), not more:
+     * the URL that carried them is small. */
+    size_t cap = 6 * (msg ? strlen(msg) : 0) + (ts ? strlen(ts) : 40) + 128;
+    char *text = malloc(cap);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int n = ingest_event_from_params(
+        crit, msg, ts, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, text,
+        cap, err, errlen);
+    int rc = n < 0 ? -1
+                   : ingest_parse(text, (size_t)n, key, &g->lim, b, line, err,
+                                  errlen);
+    free(text);
+    return rc;
+}
+
 static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
 {
     char err[256];
@@ -257,28 +289,9 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
                           0, NULL, NULL);
     }
     int rc;
-    if (r->len == 0 && key) {
-        /* PUT /events/<key>?criticality=..&message=..[&timestamp=..] */
-        char *text = malloc(g->lim.max_event_bytes + 1);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int n = text ? ingest_event_from_params(
-                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                       "criticality"),
-                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                       "message"),
-                           MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                       "timestamp"),
-                           (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, text,
-                           g->lim.max_event_bytes + 1, err, sizeof err)
-                     : -1;
-        if (!text)
-            snprintf(err, sizeof err, "out of memory");
-        rc = n < 0 ? -1
-                   : ingest_parse(text, (size_t)n, key, &g->lim, &b, &line, err,
-                                  sizeof err);
-        free(text);
-    } else
+    if (r->len == 0 && key)
+        rc = params_event(g, c, key, &b, &line, err, sizeof err);
+    else
         rc = ingest_parse(r->body, r->len, key, &g->lim, &b, &line, err,
                           sizeof err);
     if (rc != 0) {
@@ -362,8 +375,8 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
                               "Bearer realm=\"evhost\"");
         }
     }
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl = MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g->max_body)
         return too_large(g, c);
     *answered = false;
@@ -457,7 +470,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     evh_logv(g->inst, EVH_LOG_DEBUG, fmt, ap);
 }
 
-/* ---- lifecycle --------------------------------------------------------------- */
+/* ---- lifecycle
+ * --------------------------------------------------------------- */
 
 static int ingest_start(void *state)
 {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgread.h"
 #include "influx.h"
 #include "request.h"
 
@@ -30,27 +31,26 @@ static int reader_configure(evh_instance *inst, void **state)
     r->inst = inst;
     evl_influx_conf *c = &r->dbconf;
     int rc = EVH_OK;
-#define GET(call)                                                              \
-    do {                                                                       \
-        if ((call) != EVH_OK)                                                  \
-            rc = EVH_ECONFIG;                                                  \
-    } while (0)
-    GET(evh_config_string(inst, "url", "http://127.0.0.1:8086", &c->url));
-    GET(evh_config_string(inst, "api", "v1", &api));
-    GET(evh_config_string(inst, "database", "events", &c->database));
-    GET(evh_config_string(inst, "retention_policy", NULL, &c->retention_policy));
-    GET(evh_config_string(inst, "bucket", NULL, &c->bucket));
-    GET(evh_config_string(inst, "org", NULL, &c->org));
-    GET(evh_config_string(inst, "user", NULL, &c->user));
-    GET(evh_config_string(inst, "password_file", NULL, &pwfile));
-    GET(evh_config_secret_file(inst, "password_file", &r->password));
-    GET(evh_config_secret_file(inst, "token_file", &r->token));
-    GET(evh_config_string(inst, "measurement", "event", &r->measurement));
-    GET(evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count));
-    GET(evh_config_int(inst, "timeout_ms", 5000, 100, 600000, &c->timeout_ms));
-    GET(evh_config_int(inst, "connect_timeout_ms", 1000, 100, 600000,
+    EVL_READ(rc,
+             evh_config_string(inst, "url", "http://127.0.0.1:8086", &c->url));
+    EVL_READ(rc, evh_config_string(inst, "api", "v1", &api));
+    EVL_READ(rc, evh_config_string(inst, "database", "events", &c->database));
+    EVL_READ(rc, evh_config_string(inst, "retention_policy", NULL,
+                                   &c->retention_policy));
+    EVL_READ(rc, evh_config_string(inst, "bucket", NULL, &c->bucket));
+    EVL_READ(rc, evh_config_string(inst, "org", NULL, &c->org));
+    EVL_READ(rc, evh_config_string(inst, "user", NULL, &c->user));
+    EVL_READ(rc, evh_config_string(inst, "password_file", NULL, &pwfile));
+    EVL_READ(rc, evh_config_secret_file(inst, "password_file", &r->password));
+    EVL_READ(rc, evh_config_secret_file(inst, "token_file", &r->token));
+    EVL_READ(rc,
+             evh_config_string(inst, "measurement", "event", &r->measurement));
+    EVL_READ(
+        rc, evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count));
+    EVL_READ(rc, evh_config_int(inst, "timeout_ms", 5000, 100, 600000,
+                                &c->timeout_ms));
+    EVL_READ(rc, evh_config_int(inst, "connect_timeout_ms", 1000, 100, 600000,
                        &c->connect_timeout_ms));
-#undef GET
     if (rc != EVH_OK)
         return rc;
     if (api && evl_influx_api_parse(api, &c->api) != 0)

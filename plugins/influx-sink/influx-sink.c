@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cfgread.h"
 #include "event.h"
 #include "influx.h"
 #include "lineproto.h"
@@ -117,43 +118,43 @@ static int sink_configure(evh_instance *inst, void **state)
     s->rng = (uint64_t)mono_ns() | 1;
     evl_influx_conf *c = &s->dbconf;
     int rc = EVH_OK;
-#define GET(call)                                                              \
-    do {                                                                       \
-        if ((call) != EVH_OK)                                                  \
-            rc = EVH_ECONFIG;                                                  \
-    } while (0)
-    GET(evh_config_string(inst, "url", "http://127.0.0.1:8086", &c->url));
-    GET(evh_config_string(inst, "api", "v1", &api));
-    GET(evh_config_string(inst, "database", "events", &c->database));
-    GET(evh_config_string(inst, "retention_policy", NULL, &c->retention_policy));
-    GET(evh_config_string(inst, "org", NULL, &c->org));
-    GET(evh_config_string(inst, "bucket", NULL, &c->bucket));
-    GET(evh_config_string(inst, "user", NULL, &c->user));
-    GET(evh_config_string(inst, "password_file", NULL, &pwfile));
-    GET(evh_config_secret_file(inst, "password_file", &s->password));
-    GET(evh_config_secret_file(inst, "token_file", &s->token));
-    GET(evh_config_string(inst, "measurement", "event", &s->map.measurement));
-    GET(evh_config_int(inst, "batch_size", 5000, 1, 1000000, &s->batch_size));
-    GET(evh_config_int(inst, "flush_interval_ms", 200, 1, 3600000,
+    EVL_READ(rc,
+             evh_config_string(inst, "url", "http://127.0.0.1:8086", &c->url));
+    EVL_READ(rc, evh_config_string(inst, "api", "v1", &api));
+    EVL_READ(rc, evh_config_string(inst, "database", "events", &c->database));
+    EVL_READ(rc, evh_config_string(inst, "retention_policy", NULL,
+                                   &c->retention_policy));
+    EVL_READ(rc, evh_config_string(inst, "org", NULL, &c->org));
+    EVL_READ(rc, evh_config_string(inst, "bucket", NULL, &c->bucket));
+    EVL_READ(rc, evh_config_string(inst, "user", NULL, &c->user));
+    EVL_READ(rc, evh_config_string(inst, "password_file", NULL, &pwfile));
+    EVL_READ(rc, evh_config_secret_file(inst, "password_file", &s->password));
+    EVL_READ(rc, evh_config_secret_file(inst, "token_file", &s->token));
+    EVL_READ(rc, evh_config_string(inst, "measurement", "event",
+                                   &s->map.measurement));
+    EVL_READ(rc, evh_config_int(inst, "batch_size", 5000, 1, 1000000,
+                                &s->batch_size));
+    EVL_READ(rc, evh_config_int(inst, "flush_interval_ms", 200, 1, 3600000,
                        &s->flush_interval_ms));
-    GET(evh_config_int(inst, "timeout_ms", 10000, 100, 600000, &c->timeout_ms));
-    GET(evh_config_int(inst, "connect_timeout_ms", 2000, 100, 600000,
+    EVL_READ(rc, evh_config_int(inst, "timeout_ms", 10000, 100, 600000,
+                                &c->timeout_ms));
+    EVL_READ(rc, evh_config_int(inst, "connect_timeout_ms", 2000, 100, 600000,
                        &c->connect_timeout_ms));
-    GET(evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
-                       INT32_MAX, &s->max_event_bytes));
-    GET(evh_config_int(inst, "max_pending", 100000, 1, 100000000,
+    EVL_READ(rc, evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES,
+                                64, INT32_MAX, &s->max_event_bytes));
+    EVL_READ(rc, evh_config_int(inst, "max_pending", 100000, 1, 100000000,
                        &s->max_pending));
-    GET(evh_config_int(inst, "retry_initial_ms", 100, 1, 600000,
+    EVL_READ(rc, evh_config_int(inst, "retry_initial_ms", 100, 1, 600000,
                        &s->retry_initial_ms));
-    GET(evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000,
+    EVL_READ(rc, evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000,
                        &s->retry_max_ms));
-    GET(evh_config_int(inst, "drain_timeout_ms", 5000, 0, 3600000,
+    EVL_READ(rc, evh_config_int(inst, "drain_timeout_ms", 5000, 0, 3600000,
                        &s->drain_timeout_ms));
-    GET(evh_config_string(inst, "dead_letter", NULL, &s->dead_letter));
-    GET(evh_config_bool(inst, "create_database", true, &s->create_database));
-    GET(read_list(inst, "tags", &s->tags, &s->map.ntags));
-    GET(read_list(inst, "fields", &s->fields, &s->map.nfields));
-#undef GET
+    EVL_READ(rc, evh_config_string(inst, "dead_letter", NULL, &s->dead_letter));
+    EVL_READ(rc, evh_config_bool(inst, "create_database", true,
+                                 &s->create_database));
+    EVL_READ(rc, read_list(inst, "tags", &s->tags, &s->map.ntags));
+    EVL_READ(rc, read_list(inst, "fields", &s->fields, &s->map.nfields));
     if (rc != EVH_OK)
         return rc;
     s->map.tags = s->tags;
@@ -165,7 +166,8 @@ static int sink_configure(evh_instance *inst, void **state)
         return evh_config_error(inst, c->org ? "bucket" : "org",
                                 "required with api = \"v2\"");
     if (c->api == EVL_INFLUX_V2 && !s->token)
-        return evh_config_error(inst, "token_file", "required with api = \"v2\"");
+        return evh_config_error(inst, "token_file",
+                                "required with api = \"v2\"");
     if (pwfile && !c->user)
         return evh_config_error(inst, "user", "required with password_file");
     if (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))

@@ -7,7 +7,8 @@ plugins_lib_libevl_la_SOURCES = \
 	plugins/lib/event.c plugins/lib/event.h \
 	plugins/lib/buf.c plugins/lib/buf.h \
 	plugins/lib/table.c plugins/lib/table.h \
-	plugins/lib/lineproto.c plugins/lib/lineproto.h
+	plugins/lib/lineproto.c plugins/lib/lineproto.h \
+	plugins/lib/cfgread.h
 plugins_lib_libevl_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 plugins_lib_libevl_la_LIBADD = $(JSONC_LIBS)
 plugins_lib_libevl_influx_la_SOURCES = \

@@ -6,6 +6,14 @@
 
 #include "event.h"
 
+void evl_table_clock(int64_t ns, bool with_date, char *buf, size_t cap)
+{
+    time_t secs = (time_t)(ns / 1000000000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    strftime(buf, cap, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+}
+
 void evl_table_local_time(const char *rfc3339, char *buf, size_t cap)
 {
     int64_t ns;

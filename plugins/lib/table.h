@@ -9,6 +9,7 @@
 #ifndef EVL_TABLE_H
 #define EVL_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@
 /** "2026-11-22 15:04:05.123" in local time for an RFC 3339 timestamp;
  *  the text itself when it does not parse. */
 void evl_table_local_time(const char *rfc3339, char *buf, size_t cap);
+
+/** Wall-clock time `ns` (since the epoch) in local time, to the second:
+ *  "2026-11-22 15:04:05", or "15:04:05" without the date.  For the lines
+ *  a printer writes about itself (headings, notices). */
+void evl_table_clock(int64_t ns, bool with_date, char *buf, size_t cap);
 
 /** Append `s` with every control character shown escaped (\n, \t, \x07),
  *  so that a message can never break a row or the terminal. */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "render.h"
+#include "table.h"
 
 typedef struct client {
     evh_instance *inst;
@@ -69,14 +70,6 @@ static int client_configure(evh_instance *inst, void **state)
     return EVH_OK;
 }
 
-static void now_local(char *buf, size_t cap)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static void emit(client *c, const char *text)
 {
     FILE *f = c->out ? c->out : stdout;
@@ -94,7 +87,7 @@ static void ask(client *c)
                      (long long)c->count, (long long)c->min_criticality);
     int rc = evh_request(c->inst, NULL, req, (size_t)n, c->timeout_ms, &reply,
                          &len);
-    now_local(when, sizeof when);
+    evl_table_clock((int64_t)time(NULL) * 1000000000, true, when, sizeof when);
     if (rc == EVH_ENORESPONDERS || rc == EVH_ETIMEOUT) {
         snprintf(line, sizeof line,
                  "%s  no answer from a reader (%s): is the reader service "

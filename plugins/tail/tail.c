@@ -50,14 +50,6 @@ static int64_t clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void local_time(int64_t ns, bool with_date, char *buf, size_t cap)
-{
-    time_t secs = (time_t)(ns / 1000000000);
-    struct tm tm;
-    localtime_r(&secs, &tm);
-    strftime(buf, cap, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
-}
-
 /* Write the line buffer out; a reader that went away (EPIPE: `| head`)
  * ends the tail, other errors are logged (the host folds repeats). */
 static void emit(tail *t)
@@ -84,8 +76,8 @@ static void report_outage(tail *t)
 {
     int64_t now = clock_ns(CLOCK_REALTIME);
     char from[32], to[32], stamp[40];
-    local_time(t->down_wall_ns, false, from, sizeof from);
-    local_time(now, false, to, sizeof to);
+    evl_table_clock(t->down_wall_ns, false, from, sizeof from);
+    evl_table_clock(now, false, to, sizeof to);
     double secs = (double)(now - t->down_wall_ns) / 1e9;
     const char *missed =
         t->seen == SEEN_JETSTREAM
@@ -106,7 +98,7 @@ static void report_outage(tail *t)
                  f3339, t3339, secs,
                  t->seen == SEEN_JETSTREAM ? "none" : "possible");
     } else {
-        local_time(now, true, stamp, sizeof stamp);
+        evl_table_clock(now, true, stamp, sizeof stamp);
         snprintf(text, sizeof text,
                  "== %s  feed interrupted from %s to %s (%.1f s, NATS "
                  "unreachable): %s ==\n",
@@ -293,7 +285,7 @@ static int tail_start(void *state)
     tail *t = state;
     if (!t->json) {
         char stamp[40], text[128];
-        local_time(clock_ns(CLOCK_REALTIME), true, stamp,
+        evl_table_clock(clock_ns(CLOCK_REALTIME), true, stamp,
                   sizeof stamp);
         bool all = t->filter.nconds == 0 && t->filter.nkeys == 0;
         snprintf(text, sizeof text, "== %s  following %s", stamp,

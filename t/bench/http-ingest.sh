@@ -15,8 +15,7 @@ bench_http_ingest() {
     "$EVHOST" -c "$T/ingest.cfg" 2>"$T/ingest.log" &
     pid=$!
     track_pid $pid
-    wait_for 30 grep -q 'listening on http://' "$T/ingest.log"
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$T/ingest.log" | head -1)
+    port=$(http_port "$T/ingest.log")
     sleep 0.5
     local idle; idle=$(mib $pid VmRSS)
     single='{"criticality":7,"timestamp":"2026-11-23T10:00:00.123456Z","eventMessage":"Failed password for root from 10.0.0.1 port 22 ssh2"}'

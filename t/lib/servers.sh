@@ -309,6 +309,13 @@ stop_evhost() { # name -> exit status of the host
     return $rc
 }
 
+# http_port LOG: wait for an http-ingest host (listen = "127.0.0.1:0") to
+# log where it listens and print that port (empty after 30 s).
+http_port() {
+    wait_for 30 grep -q 'listening on http://' "$1"
+    sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$1" | head -1
+}
+
 # ------------------------------------------------------------ helpers ----
 lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 uniq_lines() { if [ -f "$1" ]; then sort -u "$1" | wc -l | tr -d ' '; else echo 0; fi; }
