@@ -480,8 +480,17 @@ static int put_json_string(char *buf, size_t cap, size_t *n, const char *s)
     return 0;
 }
 
-int evl_event_format(char *buf, size_t cap, int64_t criticality,
-                     const char *timestamp, const char *message)
+int evl_json_quote(char *buf, size_t cap, const char *s)
+{
+    size_t n = 0;
+    return put_json_string(buf, cap, &n, s) == 0 ? (int)n : -1;
+}
+
+/* `{"criticality":C,"timestamp":` into buf; returns its length, or 0 when
+ * it leaves fewer than `room` bytes free.  Shared by both formatters so that
+ * they cannot drift apart. */
+static size_t put_event_head(char *buf, size_t cap, int64_t criticality,
+                             size_t room)
 {
     static const char head[] = "{\"criticality\":";
     char digits[24];
@@ -496,14 +505,20 @@ int evl_event_format(char *buf, size_t cap, int64_t criticality,
     if (criticality < 0)
         digits[nd++] = '-';
     size_t n = sizeof head - 1;
-    if (n + nd + 14 >= cap)
-        return -1;
+    if (n + nd + 13 + room >= cap)
+        return 0;
     memcpy(buf, head, n);
     while (nd)
         buf[n++] = digits[--nd];
     memcpy(buf + n, ",\"timestamp\":", 13);
-    n += 13;
-    if (put_json_string(buf, cap, &n, timestamp) != 0)
+    return n + 13;
+}
+
+int evl_event_format(char *buf, size_t cap, int64_t criticality,
+                     const char *timestamp, const char *message)
+{
+    size_t n = put_event_head(buf, cap, criticality, 1);
+    if (n == 0 || put_json_string(buf, cap, &n, timestamp) != 0)
         return -1;
     if (n + 17 >= cap)
         return -1;
@@ -511,6 +526,26 @@ int evl_event_format(char *buf, size_t cap, int64_t criticality,
     n += 16;
     if (put_json_string(buf, cap, &n, message) != 0 || n + 2 > cap)
         return -1;
+    buf[n++] = '}';
+    buf[n] = '\0';
+    return (int)n;
+}
+
+int evl_event_format_quoted(char *buf, size_t cap, int64_t criticality,
+                            const char *timestamp, size_t timestamp_len,
+                            const char *message, size_t message_len)
+{
+    /* Room after the head: both strings, the middle key, '}' and NUL. */
+    size_t n = put_event_head(buf, cap, criticality,
+                              timestamp_len + 16 + message_len + 1);
+    if (n == 0)
+        return -1;
+    memcpy(buf + n, timestamp, timestamp_len);
+    n += timestamp_len;
+    memcpy(buf + n, ",\"eventMessage\":", 16);
+    n += 16;
+    memcpy(buf + n, message, message_len);
+    n += message_len;
     buf[n++] = '}';
     buf[n] = '\0';
     return (int)n;

@@ -49,6 +49,26 @@ int evl_event_format(char *buf, size_t cap, int64_t criticality,
                      const char *timestamp, const char *message);
 
 /**
+ * Write `s` into `buf` (`cap` bytes) as a JSON string: quotes included,
+ * escaped exactly as evl_event_format escapes its strings, NUL-terminated.
+ * 6 * strlen(s) + 3 bytes always suffice.  Returns the length written
+ * (excluding NUL), or -1 if it does not fit.
+ */
+int evl_json_quote(char *buf, size_t cap, const char *s);
+
+/**
+ * evl_event_format for strings already quoted with evl_json_quote
+ * (`timestamp_len` and `message_len` bytes, quotes included): the same
+ * output, without escaping them again.  For a caller that formats many
+ * events from the same strings (the generator, one escape per message at
+ * configure time).  Returns the length written (excluding NUL), or -1 if it
+ * does not fit.
+ */
+int evl_event_format_quoted(char *buf, size_t cap, int64_t criticality,
+                            const char *timestamp, size_t timestamp_len,
+                            const char *message, size_t message_len);
+
+/**
  * Parse RFC 3339 / ISO 8601 date-time ("2026-11-22T14:00:00.123456789Z",
  * "...+02:00"; 'T' or ' ' separator; 0-9 fraction digits) into ns since the
  * epoch.  Returns 0 or -1 (bad syntax, bad field ranges, out of int64 ns).
