@@ -10,12 +10,14 @@ command -v jq >/dev/null || skip_all "jq not installed"
 start_nats
 start_influx
 NATSCLI="$top_builddir/t/tools/evh-nats"
-M=300
+M=306
 
-# The known set: criticality -1..11, one event per second, 3 equal seconds.
+# The known set: criticality -1..11, one event per second, 3 equal seconds;
+# then six in the outer criticality bands (below 0, 99, 100 and above).
+crit() { local i=$1 outer=(99 100 150 5000 -2 -50); [ "$i" -lt 300 ] && echo $(((i * 7) % 13 - 1)) || echo "${outer[$((i - 300))]}"; }
 for i in $(seq 0 $((M - 1))); do
     printf '{"criticality":%d,"timestamp":"2024-06-01T%02d:%02d:%02d.%09dZ","eventMessage":"event #%d, \\"quoted\\""}\n' \
-        $(((i * 7) % 13 - 1)) $((i / 3600)) $((i / 60 % 60)) $((i % 60)) "$i" "$i"
+        "$(crit "$i")" $((i / 3600)) $((i / 60 % 60)) $((i % 60)) "$i" "$i"
 done >"$T/set.jsonl"
 
 host_cfg "$T/h.cfg" h "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe = \"events\";
@@ -37,7 +39,8 @@ expected() {
         '[.[] | select(.criticality > $x)] | sort_by(.timestamp) | reverse | .[:$n] | map({criticality, eventMessage, timestamp})' \
         "$T/set.jsonl"
 }
-for pair in "10 5" "1 0" "5 11" "1000 -2" "3 9" "50 10" "7 -1" "1000 -9223372036854775808"; do
+for pair in "10 5" "1 0" "5 11" "1000 -2" "3 9" "50 10" "7 -1" "1000 -9223372036854775808" \
+    "10 98" "10 99" "10 100" "3 149" "10 5000" "10 -3" "1000 -51" "5 9223372036854775807"; do
     set -- $pair
     got=$(req "{\"last_events_count\":$1,\"min_criticality\":$2}" | jq -c '.events | map({criticality, eventMessage, timestamp})')
     want=$(expected "$1" "$2")
@@ -89,6 +92,37 @@ is "$(printf '%s' "$empty" | jq -r '.error.code')" bad_request "empty request re
 like "$(req '{"last_events_count":10,"min_criticality":"5 OR 1=1"}' | jq -r '.error.message')" 'min_criticality' "the error names the bad key"
 is "$(influx_count q event)" $M "database intact after hostile requests"
 like "$(influx_q '' 'SHOW DATABASES')" '"q"' "database q still exists"
+
+# The storage behind a rare X: every point carries its criticality band.
+is "$(influx_q q 'SHOW TAG VALUES FROM "event" WITH KEY = "crit_band"' | jq -c '[.results[0].series[0].values[][1]] | sort')" \
+    '["0","1","10","11","2","3","4","5","6","7","8","9","99","ge100","lt0"]' \
+    "points are tagged with their criticality band (0..99 each, lt0, ge100)"
+is "$(influx_q q 'SELECT COUNT("criticality") FROM "event" WHERE "crit_band" = '"'ge100'"' AND "criticality" >= 100' | jq '.results[0].series[0].values[0][1]')" 3 \
+    "band ge100 holds exactly the 3 events at 100 and above"
+
+# Points written without bands (before criticality_band existed): a reader
+# with criticality_band = "" reads them; the default reader does not.
+influx_create_db old
+printf 'event criticality=%di,eventMessage="old %d",timestamp="2020-01-01T00:00:0%dZ" 157783680%d000000000\n' 7 1 1 1 1 2 2 2 |
+    curl -sS -XPOST "$INFLUX_URL/write?db=old&precision=ns" --data-binary @-
+host_cfg "$T/o.cfg" o "{ plugin = \"influx-query\"; name = \"old\"; subscribe = \"query.old\";
+  config = { url = \"$INFLUX_URL\"; database = \"old\"; criticality_band = \"\"; }; },
+{ plugin = \"influx-query\"; name = \"banded\"; subscribe = \"query.banded\";
+  config = { url = \"$INFLUX_URL\"; database = \"old\"; }; }"
+start_evhost o "$T/o.cfg"
+wait_for 30 grep -q "started plugin influx-query.*banded\|banded.*started" "$T/o.log"
+oreq() { "$NATSCLI" req "$NATS_URL" "$1" '{"last_events_count":10,"min_criticality":2}' 3000; }
+is "$(oreq query.old | jq -c '[.events[].eventMessage]')" '["old 1"]' "criticality_band = \"\": reads points written without bands"
+is "$(oreq query.banded | jq -c '.events')" '[]' "default reader: points without a band are not read (documented)"
+stop_evhost o
+is "$?" 0 "old-data readers stopped cleanly"
+
+# A band tag key that clashes with a configured tag is refused at -t.
+host_cfg "$T/clash.cfg" clash "{ plugin = \"influx-sink\"; subscribe = \"events\";
+  config = { url = \"$INFLUX_URL\"; tags = [\"host\", \"crit_band\"]; }; }"
+out=$("$EVHOST" -t -c "$T/clash.cfg" 2>&1); rc=$?
+is "$rc" 1 "sink with a tag named like the band tag: evhost -t exits 1"
+like "$out" 'tags.*crit_band.*criticality_band tag' "the error names the clash"
 
 # InfluxDB down: an error reply, within the reader's timeout_ms.
 stop_influx

@@ -43,7 +43,7 @@ is "$(grep -vc 'no answer from a reader (no responders): is the reader service r
 lp() { # crit ts msg -> one point the way influx-sink writes it
     local ns
     ns=$(date -u -d "$2" +%s)000000000
-    printf 'event criticality=%di,eventMessage="%s",timestamp="%s" %s\n' "$1" "$3" "$2" "$ns"
+    printf 'event,crit_band=%d criticality=%di,eventMessage="%s",timestamp="%s" %s\n' "$1" "$1" "$3" "$2" "$ns"
 }
 {
     lp 9 2024-07-01T10:00:00Z "Failed password for root from 10.0.0.7"

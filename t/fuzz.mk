@@ -12,7 +12,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-I$(top_srcdir)/plugins/influx-query
 FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/buf.c \
 	plugins/lib/lineproto.c
-FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c \
+FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
 	plugins/lib/event.c plugins/lib/buf.c
 FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c plugins/lib/event.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \

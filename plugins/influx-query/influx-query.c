@@ -5,6 +5,7 @@
  * database failure gets an `error` reply, never silence.
  */
 #include <evhost/plugin.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ typedef struct reader {
     evl_influx_conf dbconf;
     char *password, *token;
     const char *measurement;
+    const char *band_tag; /* the writer's criticality band tag, or NULL */
     int64_t max_count;
 } reader;
 
@@ -45,6 +47,8 @@ static int reader_configure(evh_instance *inst, void **state)
     EVL_READ(rc, evh_config_secret_file(inst, "token_file", &r->token));
     EVL_READ(rc,
              evh_config_string(inst, "measurement", "event", &r->measurement));
+    EVL_READ(rc, evh_config_string(inst, "criticality_band", "crit_band",
+                                   &r->band_tag));
     EVL_READ(
         rc, evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count));
     EVL_READ(rc, evh_config_int(inst, "timeout_ms", 5000, 100, 600000,
@@ -61,6 +65,8 @@ static int reader_configure(evh_instance *inst, void **state)
     if (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))
         return evh_config_error(inst, "url", "expected an http:// or https:// "
                                              "URL, got \"%s\"", c->url);
+    if (!r->band_tag[0])
+        r->band_tag = NULL; /* data written without bands: read every point */
     c->password = r->password;
     c->token = r->token;
     r->db = evl_influx_new(c);
@@ -96,7 +102,11 @@ static int reader_on_msg(void *state, evh_msg *msg)
         reply(r, msg, query_error_reply("bad_request", err));
         return EVH_OK;
     }
-    char *q = query_build_influxql(r->measurement, &req);
+    if (r->band_tag && req.min_criticality == INT64_MAX) {
+        reply(r, msg, strdup("{\"events\":[]}")); /* no band is above it */
+        return EVH_OK;
+    }
+    char *q = query_build_influxql(r->measurement, r->band_tag, &req);
     char *body = NULL;
     if (!q || evl_influx_query(r->db, q, NULL, &body, err, sizeof err) != 0) {
         free(q);

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "lineproto.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -75,16 +76,42 @@ int query_request_parse(const char *data, size_t len, int64_t max_count,
     return 0;
 }
 
-char *query_build_influxql(const char *measurement, const query_request *req)
+static void add_ident(evl_buf *b, const char *name)
+{
+    evl_buf_addc(b, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            evl_buf_addc(b, '\\');
+        evl_buf_addc(b, *p);
+    }
+    evl_buf_addc(b, '"');
+}
+
+char *query_build_influxql(const char *measurement, const char *band_tag,
+                           const query_request *req)
 {
     evl_buf b = {0};
     char num[64];
     evl_buf_adds(&b, "SELECT \"criticality\",\"eventMessage\",\"timestamp\" "
-                     "FROM \"");
-    for (const char *p = measurement; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            evl_buf_addc(&b, '\\');
-        evl_buf_addc(&b, *p);
+                     "FROM ");
+    add_ident(&b, measurement);
+    evl_buf_adds(&b, " WHERE ");
+    if (band_tag) {
+        /* Only the series whose band can hold a match: InfluxDB resolves
+         * these from its index, so a rare X reads a few series and an X
+         * above every stored band reads none. */
+        char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+        size_t n = evl_crit_bands_above(req->min_criticality, bands);
+        evl_buf_addc(&b, '(');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                evl_buf_adds(&b, " OR ");
+            add_ident(&b, band_tag);
+            evl_buf_adds(&b, " = '");
+            evl_buf_adds(&b, bands[i]);
+            evl_buf_addc(&b, '\'');
+        }
+        evl_buf_adds(&b, ") AND ");
     }
     /* "> INT64_MIN" cannot be written as a literal; ">= INT64_MIN+1" is the
      * same set. */
@@ -92,7 +119,7 @@ char *query_build_influxql(const char *measurement, const query_request *req)
         snprintf(num, sizeof num, ">= %lld", (long long)(INT64_MIN + 1));
     else
         snprintf(num, sizeof num, "> %lld", (long long)req->min_criticality);
-    evl_buf_adds(&b, "\" WHERE \"criticality\" ");
+    evl_buf_adds(&b, "\"criticality\" ");
     evl_buf_adds(&b, num);
     snprintf(num, sizeof num, " ORDER BY time DESC LIMIT %lld",
              (long long)req->count);

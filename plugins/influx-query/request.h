@@ -27,10 +27,16 @@ int query_request_parse(const char *data, size_t len, int64_t max_count,
 /**
  * The InfluxQL text for a validated request.  Only integers this code
  * printed go into it (JSON parameters would pass them as float64 and lose
- * precision beyond 2^53), and the measurement is quoted as an identifier.
+ * precision beyond 2^53), and the measurement and tag key are quoted as
+ * identifiers.  With `band_tag` (the writer's criticality band tag key,
+ * lineproto.h) the query selects only the bands that can hold a match;
+ * with NULL it filters on the criticality field alone, reading every
+ * point.  The caller answers min_criticality == INT64_MAX itself when it
+ * uses bands (no band can match: the condition would be empty).
  * Returns malloc'd text or NULL.
  */
-char *query_build_influxql(const char *measurement, const query_request *req);
+char *query_build_influxql(const char *measurement, const char *band_tag,
+                           const query_request *req);
 
 /**
  * Turn an InfluxDB /query JSON answer (epoch=ns) into the reply JSON.

@@ -77,6 +77,15 @@ static uint64_t rnd(sink *s)
 
 /* ------------------------------------------------------------ config ---- */
 
+/* A key we may add to a point: not one of the fixed ones, and one line
+ * protocol can carry (see lineproto.c). */
+static bool writable_key(const char *k)
+{
+    return k[0] && strcmp(k, "time") && strcmp(k, "criticality") &&
+           strcmp(k, "eventMessage") && strcmp(k, "timestamp") &&
+           !strpbrk(k, "\r\n") && k[strlen(k) - 1] != '\\';
+}
+
 static int read_list(evh_instance *inst, const char *key, const char ***out,
                      size_t *n)
 {
@@ -94,9 +103,7 @@ static int read_list(evh_instance *inst, const char *key, const char ***out,
         const char *k;
         if (evh_config_elem_string(inst, key, i, &k) != EVH_OK)
             return EVH_ECONFIG;
-        if (!strcmp(k, "time") || !strcmp(k, "criticality") ||
-            !strcmp(k, "eventMessage") || !strcmp(k, "timestamp") || !k[0] ||
-            strpbrk(k, "\r\n") || k[strlen(k) - 1] == '\\')
+        if (!writable_key(k))
             return evh_config_error(inst, key,
                                     "\"%s\" cannot be a tag or extra field "
                                     "(reserved, empty or unwritable name)",
@@ -104,6 +111,33 @@ static int read_list(evh_instance *inst, const char *key, const char ***out,
         (*out)[i] = k;
     }
     *n = (size_t)cnt;
+    return EVH_OK;
+}
+
+/* The band tag key: writable, and not a key the event map also uses (a tag
+ * and a field of one name make every query ambiguous).  "" turns it off. */
+static int check_band_tag(evh_instance *inst, evl_lp_map *map)
+{
+    const char *k = map->crit_band_tag;
+    if (!k[0]) {
+        map->crit_band_tag = NULL;
+        return EVH_OK;
+    }
+    evl_buf probe = {0};
+    int bad = !writable_key(k) || evl_lp_key(&probe, k, strlen(k)) != 0;
+    evl_buf_free(&probe);
+    if (bad)
+        return evh_config_error(inst, "criticality_band",
+                                "\"%s\" cannot be a tag key (reserved or "
+                                "unwritable name)", k);
+    for (size_t i = 0; i < map->ntags; i++)
+        if (!strcmp(map->tags[i], k))
+            return evh_config_error(inst, "tags", "\"%s\" is the "
+                                    "criticality_band tag", k);
+    for (size_t i = 0; i < map->nfields; i++)
+        if (!strcmp(map->fields[i], k))
+            return evh_config_error(inst, "fields", "\"%s\" is the "
+                                    "criticality_band tag", k);
     return EVH_OK;
 }
 
@@ -155,10 +189,15 @@ static int sink_configure(evh_instance *inst, void **state)
                                  &s->create_database));
     EVL_READ(rc, read_list(inst, "tags", &s->tags, &s->map.ntags));
     EVL_READ(rc, read_list(inst, "fields", &s->fields, &s->map.nfields));
+    EVL_READ(rc, evh_config_string(inst, "criticality_band", "crit_band",
+                                   &s->map.crit_band_tag));
     if (rc != EVH_OK)
         return rc;
     s->map.tags = s->tags;
     s->map.fields = s->fields;
+    rc = check_band_tag(inst, &s->map);
+    if (rc != EVH_OK)
+        return rc;
     if (api && evl_influx_api_parse(api, &c->api) != 0)
         return evh_config_error(inst, "api", "expected \"v1\", \"v2\" or "
                                              "\"v3\", got \"%s\"", api);

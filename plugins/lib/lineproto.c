@@ -125,6 +125,29 @@ static int field_value(evl_buf *b, json_object *v)
     }
 }
 
+void evl_crit_band(int64_t v, char out[EVL_CRIT_BAND_LEN])
+{
+    if (v < 0)
+        memcpy(out, "lt0", 4);
+    else if (v >= EVL_CRIT_BAND_TOP)
+        memcpy(out, "ge100", 6);
+    else
+        snprintf(out, EVL_CRIT_BAND_LEN, "%d", (int)v);
+}
+
+size_t evl_crit_bands_above(int64_t x, char out[][EVL_CRIT_BAND_LEN])
+{
+    size_t n = 0;
+    /* Band i holds values up to top(i): -1 for "lt0", i for 0..99, and
+     * INT64_MAX for "ge100"; it can hold one above x iff top(i) > x. */
+    for (int64_t i = -1; i <= EVL_CRIT_BAND_TOP; i++) {
+        int64_t top = i == EVL_CRIT_BAND_TOP ? INT64_MAX : i;
+        if (top > x)
+            evl_crit_band(i, out[n++]);
+    }
+    return n;
+}
+
 int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
                  int64_t time_ns, char *err, size_t errlen)
 {
@@ -133,6 +156,14 @@ int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
 
     if (evl_lp_measurement(b, meas, strlen(meas)) != 0)
         return fail(b, mark, err, errlen, "bad measurement name");
+    if (map && map->crit_band_tag) {
+        char band[EVL_CRIT_BAND_LEN];
+        evl_crit_band(ev->criticality, band);
+        if (evl_buf_addc(b, ',') != 0 ||
+            evl_lp_key(b, map->crit_band_tag, strlen(map->crit_band_tag)) != 0 ||
+            evl_buf_addc(b, '=') != 0 || evl_buf_adds(b, band) != 0)
+            return fail(b, mark, err, errlen, "bad criticality band tag key");
+    }
     for (size_t i = 0; map && i < map->ntags; i++) {
         json_object *v;
         const char *k = map->tags[i];

@@ -19,8 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 /* ---- an independent line-protocol reader (one line, no '\n') ---------- */
 typedef struct lp_point {
-    bool has_crit, has_msg, has_ts;
+    bool has_crit, has_msg, has_ts, has_band;
     long long crit, time;
+    char band[EVL_CRIT_BAND_LEN]; /* the crit_band tag's value */
     char *msg, *ts;
     size_t msg_len;
 } lp_point;
@@ -55,8 +56,16 @@ static int lp_read(const char *p, const char *end, lp_point *pt)
 {
     memset(pt, 0, sizeof *pt);
     p = lp_skip(p, end, ", "); /* measurement */
-    while (p < end && *p == ',') /* tags */
-        p = lp_skip(p + 1, end, ", ");
+    while (p < end && *p == ',') { /* tags */
+        const char *t = p + 1;
+        p = lp_skip(t, end, ", ");
+        if (p - t > 10 && p - t < 10 + EVL_CRIT_BAND_LEN &&
+            !memcmp(t, "crit_band=", 10) && !pt->has_band) {
+            memcpy(pt->band, t + 10, (size_t)(p - t - 10));
+            pt->band[p - t - 10] = '\0';
+            pt->has_band = true;
+        }
+    }
     if (p >= end || *p != ' ')
         return -1;
     p++;
@@ -138,7 +147,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
     static const char *const tags[] = {"host", "criticality"};
     static const char *const fields[] = {"extra"};
-    evl_lp_map map = {"event", tags, 2, fields, 1};
+    evl_lp_map map = {.measurement = "event", .tags = tags, .ntags = 2,
+                      .fields = fields, .nfields = 1,
+                      .crit_band_tag = "crit_band"};
+    char band[EVL_CRIT_BAND_LEN];
+    evl_crit_band(ev.criticality, band);
     evl_buf b = {0};
     if (evl_lp_event(&b, &map, &ev, ev.time_ns, err, sizeof err) == 0) {
         /* One line, ended by LF.  (A raw LF inside a quoted string field
@@ -150,7 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
             !pt.has_msg || !pt.has_ts || pt.crit != ev.criticality ||
             pt.time != ev.time_ns || pt.msg_len != ev.message_len ||
             memcmp(pt.msg, ev.message, ev.message_len) != 0 ||
-            strcmp(pt.ts, ev.timestamp) != 0) {
+            strcmp(pt.ts, ev.timestamp) != 0 || !pt.has_band ||
+            strcmp(pt.band, band) != 0) {
             fprintf(stderr, "line protocol does not read back: %.*s\n",
                     (int)b.len, b.data);
             abort();

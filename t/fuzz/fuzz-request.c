@@ -2,7 +2,8 @@
  * libFuzzer target: the query request parser and the InfluxQL it leads
  * to.  Property: an accepted request has a count in 1..max, and its query
  * text is the fixed template with two printed integers -- nothing from the
- * request is pasted into it.
+ * request is pasted into it -- and, with the criticality band tag, lists
+ * exactly the bands that can hold a value above X.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,13 +26,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     }
     if (req.count < 1 || req.count > 1000)
         abort();
-    char *q = query_build_influxql("event", &req);
+    /* Without bands: exactly the template with the two printed integers. */
+    char want[256], num[32];
+    if (req.min_criticality == INT64_MIN)
+        snprintf(num, sizeof num, ">= %lld", (long long)INT64_MIN + 1);
+    else
+        snprintf(num, sizeof num, "> %lld", (long long)req.min_criticality);
+    snprintf(want, sizeof want,
+             "SELECT \"criticality\",\"eventMessage\",\"timestamp\" FROM "
+             "\"event\" WHERE \"criticality\" %s ORDER BY time DESC LIMIT %lld",
+             num, (long long)req.count);
+    char *q = query_build_influxql("event", NULL, &req);
+    if (!q || strcmp(q, want) != 0)
+        abort();
+    free(q);
+    if (req.min_criticality == INT64_MAX)
+        return 0; /* no band can match: the reader answers without a query */
+    /* With bands: the same text with "(BAND OR ...) AND " after WHERE, each
+     * band one that can hold a value above X, and all of those. */
+    q = query_build_influxql("event", "b", &req);
     if (!q)
         abort();
-    /* Blank out the two integers: what is left must be the template. */
-    char want[64];
-    snprintf(want, sizeof want, "%lld", (long long)req.count);
-    if (!strstr(q, want) || strchr(q, ';') || strstr(q, "--"))
+    const char *w = strstr(q, " WHERE (");
+    const char *rest = w ? strstr(w, ") AND \"criticality\" ") : NULL;
+    if (!w || !rest || strncmp(q, want, (size_t)(w - q) + 7) != 0 ||
+        strcmp(rest + 6, strstr(want, " WHERE ") + 7) != 0)
+        abort();
+    int terms = 0, expect = 0;
+    for (int64_t i = -1; i <= 100; i++)
+        expect += (i == 100 ? INT64_MAX : i) > req.min_criticality;
+    for (const char *p = w + 8; p < rest; terms++) {
+        char band[8];
+        int used = 0;
+        if (sscanf(p, "\"b\" = '%7[^']'%n", band, &used) != 1 || used == 0)
+            abort();
+        int64_t top = !strcmp(band, "lt0")     ? -1
+                      : !strcmp(band, "ge100") ? INT64_MAX
+                                               : strtoll(band, NULL, 10);
+        if (top <= req.min_criticality)
+            abort();
+        p += used;
+        if (p < rest && strncmp(p, " OR ", 4) != 0)
+            abort();
+        if (p < rest)
+            p += 4;
+    }
+    if (terms != expect || expect == 0)
         abort();
     free(q);
     return 0;

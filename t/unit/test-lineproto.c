@@ -83,6 +83,42 @@ int main(void)
                 &plain, -1000000000, &b),
            "event criticality=-9223372036854775808i,eventMessage=\"multi\nline\",timestamp=\"1969-12-31T23:59:59Z\" -1000000000\n",
            "int64 min, negative time, raw LF kept inside the string field");
+
+    /* The criticality band tag: first after the measurement, one band per
+     * value 0..99, lt0 and ge100 for the rest. */
+    evl_lp_map banded = {.measurement = "event", .tags = t1, .ntags = 1,
+                         .crit_band_tag = "crit_band"};
+    IS_STR(line("{\"criticality\":7,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"m\",\"host\":\"h\"}",
+                &banded, 9, &b),
+           "event,crit_band=7,host=h criticality=7i,eventMessage=\"m\",timestamp=\"2025-11-22T14:00:00Z\" 9\n",
+           "band tag first, then the configured tags");
+    static const struct { int64_t v; const char *band; } bands[] = {
+        {INT64_MIN, "lt0"}, {-1, "lt0"}, {0, "0"}, {9, "9"}, {99, "99"},
+        {100, "ge100"}, {INT64_MAX, "ge100"}};
+    for (size_t i = 0; i < sizeof bands / sizeof bands[0]; i++) {
+        char got[EVL_CRIT_BAND_LEN];
+        evl_crit_band(bands[i].v, got);
+        char name[64];
+        snprintf(name, sizeof name, "band of %lld is %s",
+                 (long long)bands[i].v, bands[i].band);
+        IS_STR(got, bands[i].band, "%s", name);
+    }
+    /* bands_above(x): first band, last band, how many. */
+    static const struct { int64_t x; const char *first; size_t n; } above[] = {
+        {INT64_MIN, "lt0", 102}, {-2, "lt0", 102}, {-1, "0", 101},
+        {0, "1", 100}, {5, "6", 95}, {98, "99", 2}, {99, "ge100", 1},
+        {100, "ge100", 1}, {INT64_MAX - 1, "ge100", 1}, {INT64_MAX, "-", 0}};
+    for (size_t i = 0; i < sizeof above / sizeof above[0]; i++) {
+        char out[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+        size_t n = evl_crit_bands_above(above[i].x, out);
+        char name[96];
+        snprintf(name, sizeof name, "bands above %lld: %zu from %s to %s",
+                 (long long)above[i].x, above[i].n, above[i].first,
+                 above[i].n ? "ge100" : "-");
+        OK(n == above[i].n && (n == 0 || (!strcmp(out[0], above[i].first) &&
+                                          !strcmp(out[n - 1], "ge100"))),
+           "%s", name);
+    }
     evl_buf_free(&b);
     return tap_done();
 }
