@@ -69,6 +69,12 @@ static void parse_nats(cfg_ctx *cx, host_conf *c, config_setting_t *root)
     cfg_int(cx, g, "ping_interval_ms", 20000, 100, 3600000,
             &n->ping_interval_ms);
     cfg_int(cx, g, "max_pings_out", 3, 1, 1000, &n->max_pings_out);
+    n->send_asap = -1;
+    if (g && config_setting_get_member(g, "send_asap")) {
+        bool asap = false;
+        cfg_bool(cx, g, "send_asap", false, &asap);
+        n->send_asap = asap;
+    }
 
     config_setting_t *tls = cfg_group(cx, g, "tls");
     if (tls) {

@@ -68,6 +68,7 @@ typedef struct nats_conf {
     int64_t reconnect_wait_ms, reconnect_jitter_ms, max_reconnect;
     int64_t reconnect_buffer_bytes, connect_timeout_ms, ping_interval_ms;
     int64_t max_pings_out;
+    int send_asap; /* 1, 0, or -1: not set, decided from the instances */
     const char *env_url; /* EVHOST_NATS_URL, if set (overrides servers) */
 } nats_conf;
 

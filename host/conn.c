@@ -58,6 +58,21 @@ static void on_error(natsConnection *nc, natsSubscription *sub,
               last ? ": " : "", last ? last : "");
 }
 
+/* nats.c buffers what is published and its flusher thread waits 1 ms "to
+ * accumulate more" before it writes: every reply of a request/reply
+ * service would leave 1 ms late.  A host whose instances do not publish in
+ * bulk -- none has a `publish` subject or consumes JetStream, whose acks
+ * are publishes -- writes each publish at once instead. */
+static bool conn_send_asap(const host_conf *c)
+{
+    if (c->nats.send_asap >= 0)
+        return c->nats.send_asap;
+    for (int i = 0; i < c->ninsts; i++)
+        if (c->insts[i].publish || c->insts[i].js.enabled)
+            return false;
+    return true;
+}
+
 natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
 {
     const nats_conf *n = &c->nats;
@@ -89,6 +104,8 @@ natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
         s = natsOptions_SetPingInterval(o, n->ping_interval_ms);
     if (s == NATS_OK)
         s = natsOptions_SetMaxPingsOut(o, (int)n->max_pings_out);
+    if (s == NATS_OK)
+        s = natsOptions_SetSendAsap(o, conn_send_asap(c));
     if (s == NATS_OK && h) {
         s = natsOptions_SetDisconnectedCB(o, on_disconnected, h);
         if (s == NATS_OK)
@@ -205,7 +222,8 @@ int conn_open(evh_host *h, const atomic_bool *cancel)
     }
     char url[256] = "";
     natsConnection_GetConnectedUrl(h->nc, url, sizeof url);
-    LOG_INFO("connected to NATS at %s", url);
+    LOG_INFO("connected to NATS at %s%s", url,
+             conn_send_asap(h->conf) ? " (publishes written at once)" : "");
     return EVH_OK;
 }
 

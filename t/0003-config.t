@@ -34,6 +34,14 @@ t_cfg unknown_plugin_key 'plugins = (
 is "$rc" 1 "unknown plugin config key: exit 1"
 like "$out" "unknown_plugin_key.cfg:4: plugins\\[0\\]\\.config\\.outt: unknown key" "unknown plugin config key: file:line and path"
 
+t_cfg asap_type 'nats = { send_asap = "yes"; };
+plugins = ( { plugin = "testplug"; } );'
+is "$rc" 1 "nats.send_asap not a boolean: exit 1"
+like "$out" 'asap_type.cfg:1: nats\.send_asap: expected true or false' "nats.send_asap: what was expected"
+t_cfg asap_ok 'nats = { send_asap = false; };
+plugins = ( { plugin = "testplug"; } );'
+is "$rc" 0 "nats.send_asap = false accepted"
+
 t_cfg wrong_type 'plugins = ( { plugin = "testplug"; config = {
   publish_n = "many"; }; } );'
 is "$rc" 1 "wrong type: exit 1"
