@@ -33,10 +33,12 @@ typedef struct gen {
     size_t nmessages;
     /* Every message escaped and quoted once, at configure: escaping per
      * event was the generator thread's largest cost (callgrind: 31% of the
-     * process's instructions).  quoted[i] points into qbuf. */
+     * process's instructions).  quoted[i].s points into qbuf. */
     char *qbuf;
-    const char **quoted;
-    size_t *qlen;
+    struct quoted {
+        const char *s;
+        size_t len;
+    } *quoted;
     int64_t start_ns;
     char ts[40];    /* the last timestamp, formatted and quoted */
     int64_t ts_sec; /* its second (ts valid when ts[0]) */
@@ -84,6 +86,36 @@ static int64_t real_ns(void)
 static const char *msg_at(const gen *g, size_t i)
 {
     return g->messages ? g->messages[i] : gen_catalog[i];
+}
+
+/* Fill g->quoted; the messages are valid (at most MAX_MESSAGE bytes). */
+static int quote_messages(gen *g)
+{
+    /* Sized exactly (a first pass into scratch), not at the worst case of
+     * 6 bytes per byte: a long configured list stays small. */
+    enum { SCRATCH = 6 * MAX_MESSAGE + 3 }; /* every byte as \u00XX */
+    char *scratch = malloc(SCRATCH);
+    g->quoted = calloc(g->nmessages, sizeof *g->quoted);
+    if (!scratch || !g->quoted) {
+        free(scratch);
+        return EVH_ENOMEM;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < g->nmessages; i++) {
+        int n = evl_json_quote(scratch, SCRATCH, msg_at(g, i));
+        g->quoted[i].len = n < 0 ? 0 : (size_t)n; /* n < 0 cannot happen */
+        total += g->quoted[i].len + 1;
+    }
+    free(scratch);
+    char *q = g->qbuf = malloc(total);
+    if (!q)
+        return EVH_ENOMEM;
+    for (size_t i = 0; i < g->nmessages; i++) {
+        evl_json_quote(q, g->quoted[i].len + 1, msg_at(g, i));
+        g->quoted[i].s = q;
+        q += g->quoted[i].len + 1;
+    }
+    return EVH_OK;
 }
 
 static int gen_configure(evh_instance *inst, void **state)
@@ -138,25 +170,8 @@ static int gen_configure(evh_instance *inst, void **state)
         g->messages = NULL;
         g->nmessages = gen_catalog_len;
     }
-    if (rc == EVH_OK) {
-        size_t total = 0;
-        for (size_t i = 0; i < g->nmessages; i++)
-            total += 6 * strlen(msg_at(g, i)) + 3;
-        g->qbuf = malloc(total);
-        g->quoted = calloc(g->nmessages, sizeof *g->quoted);
-        g->qlen = calloc(g->nmessages, sizeof *g->qlen);
-        if (!g->qbuf || !g->quoted || !g->qlen)
-            return EVH_ENOMEM;
-        char *q = g->qbuf;
-        for (size_t i = 0; i < g->nmessages; i++) {
-            size_t cap = 6 * strlen(msg_at(g, i)) + 3;
-            /* Cannot fail: cap is the worst case of \u00XX per byte. */
-            int qn = evl_json_quote(q, cap, msg_at(g, i));
-            g->quoted[i] = q;
-            g->qlen[i] = qn < 0 ? 0 : (size_t)qn;
-            q += cap;
-        }
-    }
+    if (rc == EVH_OK)
+        rc = quote_messages(g);
     if (!evh_config_has(inst, "seed"))
         seed = real_ns() ^ ((int64_t)getpid() << 32);
     g->rng = (uint64_t)seed;
@@ -193,7 +208,7 @@ static int emit(gen *g)
         g->ts_sec = now / 1000000000;
     }
     int n = evl_event_format_quoted(buf, sizeof buf, crit, g->ts, 32,
-                                    g->quoted[mi], g->qlen[mi]);
+                                    g->quoted[mi].s, g->quoted[mi].len);
     if (n < 0) {
         evh_log(g->inst, EVH_LOG_ERROR, "event does not fit in %zu bytes: "
                                         "shorten `messages`",
@@ -284,7 +299,6 @@ static void gen_destroy(void *state)
     free(g->messages);
     free(g->qbuf);
     free(g->quoted);
-    free(g->qlen);
     free(g);
 }
 
