@@ -220,6 +220,27 @@ int main(void)
     IS_STR(buf, "{\"criticality\":0,\"timestamp\":\"t\","
                 "\"eventMessage\":\"\x7f\\u001f\"}",
            "0; DEL is kept, 0x1f escaped");
+    /* the pre-quoted path (the generator's) gives the same bytes */
+    {
+        static const char *const msgs[] = {"", "m", "say \"hi\"\\ \n\t\x01 \xc3\xa9", "\x7f\x1f"};
+        static const int64_t crits[] = {INT64_MIN, -42, 0, 7, INT64_MAX};
+        int same = 0, total = 0;
+        char qm[64], qt[64], b2[512];
+        int qtl = evl_json_quote(qt, sizeof qt, "2025-11-22T14:00:00.123456789Z");
+        for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
+            for (size_t j = 0; j < sizeof crits / sizeof crits[0]; j++) {
+                int qml = evl_json_quote(qm, sizeof qm, msgs[i]);
+                int a = evl_event_format(buf, sizeof buf, crits[j],
+                                         "2025-11-22T14:00:00.123456789Z", msgs[i]);
+                int b = evl_event_format_quoted(b2, sizeof b2, crits[j], qt,
+                                                (size_t)qtl, qm, (size_t)qml);
+                total++;
+                same += a > 0 && a == b && memcmp(buf, b2, (size_t)a + 1) == 0;
+            }
+        OK(same == total, "format_quoted == format for %d message/criticality pairs", total);
+        OK(evl_event_format_quoted(b2, 20, 1, qt, (size_t)qtl, "\"x\"", 3) == -1,
+           "format_quoted refuses a buffer too small");
+    }
     OK(evl_time_format(T0, ts, 30) == -1, "time format refuses a 30-byte buffer");
     OK(evl_time_format(INT64_MAX, ts, sizeof ts) == 30, "the largest time formats");
     IS_STR(ts, "2262-04-11T23:47:16.854775807Z", "exactly");
