@@ -81,8 +81,12 @@ struct evh_instance {
     char *pull_subject;      /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
     char *pull_inbox;
     bool consumer_reset; /* reset_consumer done (once per instance) */
-    int64_t pull_left;       /* messages the outstanding request still owes */
-    int64_t pull_until_ns;   /* when it expires (monotonic) */
+    /* Outstanding pull requests, oldest first (the server serves them in
+     * that order): what each still owes and when it expires (monotonic). */
+    struct js_pull {
+        int64_t left, until_ns;
+    } pulls[2];
+    int npulls;
     char msgid_prefix[64];
     _Atomic uint64_t msgid_seq;
 
