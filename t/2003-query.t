@@ -133,6 +133,16 @@ start_influx
 wait_for 30 points_ge $M
 is "$(req '{"last_events_count":2,"min_criticality":5}' | jq '.events | length')" 2 "InfluxDB back: answers again"
 
+# A band first written while the reader runs is read at once (the reader
+# lists the stored bands for every request, it keeps no copy).
+n42() { req '{"last_events_count":1000,"min_criticality":41}' | jq '[.events[] | select(.criticality == 42)] | length'; }
+is "$(n42)" 0 "no event at 42 yet (band 42 not stored)"
+printf '{"criticality":42,"timestamp":"2024-06-02T00:00:00Z","eventMessage":"new band"}\n' >"$T/new.jsonl"
+"$NATSCLI" pub "$NATS_URL" events "$T/new.jsonl"
+wait_for 30 points_ge $((M + 1))
+is "$(req '{"last_events_count":1,"min_criticality":41}' | jq -c '[.events[].eventMessage]')$(n42)" '["new band"]1' \
+    "an event in a band new since the reader started is answered"
+
 stop_evhost h
 is "$?" 0 "host stopped cleanly"
 done_testing

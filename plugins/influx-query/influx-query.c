@@ -6,6 +6,7 @@
  */
 #include <evhost/plugin.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,35 @@ static void reply(reader *r, evh_msg *msg, char *text)
     free(text);
 }
 
+static int unavailable(reader *r, evh_msg *msg, const char *why)
+{
+    evh_counter_add(r->inst, "db_errors", 1);
+    evh_log(r->inst, EVH_LOG_WARN, "query failed: %s", why);
+    reply(r, msg, query_error_reply("unavailable", why));
+    return EVH_OK;
+}
+
+/* The stored bands that can hold a criticality above x (request.h): asked
+ * for each request, from InfluxDB's tag index, so that a band first written
+ * a moment ago is read too. */
+static int stored_bands_above(reader *r, int64_t x,
+                              char bands[][EVL_CRIT_BAND_LEN], char *err,
+                              size_t errlen)
+{
+    char *list = query_build_band_listing(r->measurement, r->band_tag);
+    char *body = NULL;
+    if (!list || evl_influx_query(r->db, list, NULL, &body, err, errlen) != 0) {
+        if (!list)
+            snprintf(err, errlen, "out of memory");
+        free(list);
+        return -1;
+    }
+    free(list);
+    int n = query_bands_from_influx(body, x, bands, err, errlen);
+    free(body);
+    return n;
+}
+
 static int reader_on_msg(void *state, evh_msg *msg)
 {
     reader *r = state;
@@ -102,28 +132,32 @@ static int reader_on_msg(void *state, evh_msg *msg)
         reply(r, msg, query_error_reply("bad_request", err));
         return EVH_OK;
     }
-    if (r->band_tag && req.min_criticality == INT64_MAX) {
-        reply(r, msg, strdup("{\"events\":[]}")); /* no band is above it */
-        return EVH_OK;
+    char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    int nbands = 0;
+    if (r->band_tag) {
+        nbands = stored_bands_above(r, req.min_criticality, bands, err,
+                                    sizeof err);
+        if (nbands < 0)
+            return unavailable(r, msg, err);
+        if (nbands == 0) {
+            reply(r, msg, strdup("{\"events\":[]}")); /* no band can match */
+            return EVH_OK;
+        }
     }
-    char *q = query_build_influxql(r->measurement, r->band_tag, &req);
+    char *q = query_build_influxql(r->measurement, r->band_tag, bands,
+                                   (size_t)nbands, &req);
     char *body = NULL;
-    if (!q || evl_influx_query(r->db, q, NULL, &body, err, sizeof err) != 0) {
+    if (!q)
+        return unavailable(r, msg, "out of memory");
+    if (evl_influx_query(r->db, q, NULL, &body, err, sizeof err) != 0) {
         free(q);
-        evh_counter_add(r->inst, "db_errors", 1);
-        evh_log(r->inst, EVH_LOG_WARN, "query failed: %s", err);
-        reply(r, msg, query_error_reply("unavailable", err));
-        return EVH_OK;
+        return unavailable(r, msg, err);
     }
     free(q);
     char *out = query_reply_from_influx(body, err, sizeof err);
     free(body);
-    if (!out) {
-        evh_counter_add(r->inst, "db_errors", 1);
-        evh_log(r->inst, EVH_LOG_WARN, "query failed: %s", err);
-        reply(r, msg, query_error_reply("unavailable", err));
-        return EVH_OK;
-    }
+    if (!out)
+        return unavailable(r, msg, err);
     reply(r, msg, out);
     return EVH_OK;
 }

@@ -87,7 +87,61 @@ static void add_ident(evl_buf *b, const char *name)
     evl_buf_addc(b, '"');
 }
 
+char *query_build_band_listing(const char *measurement, const char *band_tag)
+{
+    evl_buf b = {0};
+    evl_buf_adds(&b, "SHOW TAG VALUES FROM ");
+    add_ident(&b, measurement);
+    evl_buf_adds(&b, " WITH KEY = ");
+    add_ident(&b, band_tag);
+    return b.data;
+}
+
+int query_bands_from_influx(const char *body, int64_t x,
+                            char out[][EVL_CRIT_BAND_LEN], char *err,
+                            size_t errlen)
+{
+    json_tokener *tok = json_tokener_new_ex(16);
+    json_object *root = tok ? json_tokener_parse_ex(tok, body, (int)strlen(body)) : NULL;
+    json_tokener_free(tok);
+    json_object *results, *res0, *series, *s0, *vals = NULL, *e;
+    int n = -1;
+    if (!root || !json_object_object_get_ex(root, "results", &results) ||
+        !json_object_is_type(results, json_type_array) ||
+        !(res0 = json_object_array_get_idx(results, 0))) {
+        fail(err, errlen, "unexpected answer from InfluxDB");
+        goto done;
+    }
+    if (json_object_object_get_ex(res0, "error", &e)) {
+        fail(err, errlen, "InfluxDB: %.200s", json_object_get_string(e));
+        goto done;
+    }
+    /* No series: nothing stored yet, no band. */
+    if (json_object_object_get_ex(res0, "series", &series) &&
+        (s0 = json_object_array_get_idx(series, 0)))
+        json_object_object_get_ex(s0, "values", &vals);
+    char above[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    size_t na = evl_crit_bands_above(x, above);
+    size_t nv = vals ? json_object_array_length(vals) : 0;
+    n = 0;
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nv; j++) {
+            /* each value is ["<tag key>", "<band>"] */
+            json_object *v = json_object_array_get_idx(
+                json_object_array_get_idx(vals, j), 1);
+            const char *band = v ? json_object_get_string(v) : NULL;
+            if (band && strcmp(band, above[i]) == 0) {
+                memcpy(out[n++], above[i], EVL_CRIT_BAND_LEN);
+                break;
+            }
+        }
+done:
+    json_object_put(root);
+    return n;
+}
+
 char *query_build_influxql(const char *measurement, const char *band_tag,
+                           char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
                            const query_request *req)
 {
     evl_buf b = {0};
@@ -96,14 +150,11 @@ char *query_build_influxql(const char *measurement, const char *band_tag,
                      "FROM ");
     add_ident(&b, measurement);
     evl_buf_adds(&b, " WHERE ");
-    if (band_tag) {
-        /* Only the series whose band can hold a match: InfluxDB resolves
-         * these from its index, so a rare X reads a few series and an X
-         * above every stored band reads none. */
-        char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
-        size_t n = evl_crit_bands_above(req->min_criticality, bands);
+    if (band_tag && nbands > 0) {
+        /* Only the series of these bands: InfluxDB resolves them from its
+         * index and reads nothing else. */
         evl_buf_addc(&b, '(');
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < nbands; i++) {
             if (i)
                 evl_buf_adds(&b, " OR ");
             add_ident(&b, band_tag);

@@ -36,15 +36,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
              "SELECT \"criticality\",\"eventMessage\",\"timestamp\" FROM "
              "\"event\" WHERE \"criticality\" %s ORDER BY time DESC LIMIT %lld",
              num, (long long)req.count);
-    char *q = query_build_influxql("event", NULL, &req);
+    char *q = query_build_influxql("event", NULL, NULL, 0, &req);
     if (!q || strcmp(q, want) != 0)
         abort();
     free(q);
-    if (req.min_criticality == INT64_MAX)
+    /* With bands (here every band that could hold a value above X; the
+     * reader passes the stored ones among them): the same text with
+     * "(BAND OR ...) AND " after WHERE, each band one that can hold a value
+     * above X, and all of those. */
+    char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    size_t nb = evl_crit_bands_above(req.min_criticality, bands);
+    if (nb == 0)
         return 0; /* no band can match: the reader answers without a query */
-    /* With bands: the same text with "(BAND OR ...) AND " after WHERE, each
-     * band one that can hold a value above X, and all of those. */
-    q = query_build_influxql("event", "b", &req);
+    q = query_build_influxql("event", "b", bands, nb, &req);
     if (!q)
         abort();
     const char *w = strstr(q, " WHERE (");
