@@ -73,20 +73,20 @@ struct evh_instance {
     atomic_bool stopping;  /* shutdown requested */
     atomic_bool done;      /* evh_done() called */
     atomic_bool worker_exited;
+    bool consumer_reset; /* reset_consumer done (once per instance) */
 
     natsSubscription **subs; /* core subscriptions */
     int nsubs;
+    int npulls;              /* pull requests outstanding, in pulls[] */
     jsCtx *js;               /* when the instance has a jetstream block */
     natsSubscription *pull;  /* inbox our pull requests' messages arrive on */
     char *pull_subject;      /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
     char *pull_inbox;
-    bool consumer_reset; /* reset_consumer done (once per instance) */
     /* Outstanding pull requests, oldest first (the server serves them in
      * that order): what each still owes and when it expires (monotonic). */
     struct js_pull {
         int64_t left, until_ns;
     } pulls[2];
-    int npulls;
     char msgid_prefix[64];
     _Atomic uint64_t msgid_seq;
 

@@ -505,13 +505,15 @@ static size_t put_event_head(char *buf, size_t cap, int64_t criticality,
     if (criticality < 0)
         digits[nd++] = '-';
     size_t n = sizeof head - 1;
-    if (n + nd + 13 + room >= cap)
+    static const char ts_key[] = ",\"timestamp\":";
+    size_t k = sizeof ts_key - 1;
+    if (n + nd + k + room >= cap)
         return 0;
     memcpy(buf, head, n);
     while (nd)
         buf[n++] = digits[--nd];
-    memcpy(buf + n, ",\"timestamp\":", 13);
-    return n + 13;
+    memcpy(buf + n, ts_key, k);
+    return n + k;
 }
 
 int evl_event_format(char *buf, size_t cap, int64_t criticality,
