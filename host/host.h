@@ -87,6 +87,9 @@ struct evh_instance {
     struct js_pull {
         int64_t left, until_ns;
     } pulls[2];
+    /* When the last request was used up, and the time between the last
+     * two such ends (a batch's handling time, for the pull depth). */
+    int64_t pull_done_ns, pull_batch_ns;
     char msgid_prefix[64];
     _Atomic uint64_t msgid_seq;
 

@@ -278,6 +278,20 @@ _Static_assert(PULL_DEPTH <= sizeof ((evh_instance *)0)->pulls /
                                  sizeof ((evh_instance *)0)->pulls[0],
                "PULL_DEPTH exceeds evh_instance.pulls");
 
+/* Pull requests to keep outstanding now.  With a second one the server
+ * sends the next batch while the plugin handles this one, but its messages
+ * then wait up to two batches before they are handled, and ack_wait counts
+ * that wait: behind a slow plugin (a file sink syncing every line) they
+ * would be redelivered and stored twice.  So two only while a batch is
+ * handled within a quarter of ack_wait, as last measured; one until then. */
+static int pull_depth(const evh_instance *inst)
+{
+    int64_t ack_wait_ns = inst->ic->js.ack_wait_ms * NS_PER_MS;
+    return inst->pull_batch_ns > 0 && inst->pull_batch_ns * 4 <= ack_wait_ns
+               ? PULL_DEPTH
+               : 1;
+}
+
 static void forget_pull(evh_instance *inst, int i)
 {
     for (int k = i + 1; k < inst->npulls; k++)
@@ -308,13 +322,13 @@ static void send_pull(evh_instance *inst, int64_t now)
 }
 
 /* Forget requests past their expiry (the server has, too, or it
- * restarted and never knew them), then ask for more up to PULL_DEPTH. */
+ * restarted and never knew them), then ask for more up to pull_depth(). */
 static void keep_pulling(evh_instance *inst, int64_t now)
 {
     for (int i = inst->npulls - 1; i >= 0; i--)
         if (now >= inst->pulls[i].until_ns)
             forget_pull(inst, i);
-    while (inst->npulls < PULL_DEPTH)
+    while (inst->npulls < pull_depth(inst))
         send_pull(inst, now);
 }
 
@@ -322,8 +336,12 @@ static void keep_pulling(evh_instance *inst, int64_t now)
 static void pull_delivered(evh_instance *inst)
 {
     if (inst->npulls > 0 && --inst->pulls[0].left <= 0) {
+        int64_t now = now_mono_ns();
+        if (inst->pull_done_ns > 0)
+            inst->pull_batch_ns = now - inst->pull_done_ns;
+        inst->pull_done_ns = now;
         forget_pull(inst, 0);
-        keep_pulling(inst, now_mono_ns());
+        keep_pulling(inst, now);
     }
 }
 
