@@ -289,8 +289,9 @@ int main(int argc, char **argv)
         return stats_query(path);
 
     /* Signals go to one thread that only sets flags; every other thread
-     * (nats.c's included) inherits the blocked mask. */
-    sigset_t set;
+     * (nats.c's included) inherits the blocked mask.  The set is static:
+     * that thread reads it until the process ends, after main returns. */
+    static sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
