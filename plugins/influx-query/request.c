@@ -97,28 +97,39 @@ char *query_build_band_listing(const char *measurement, const char *band_tag)
     return b.data;
 }
 
+/* Parse an InfluxDB /query answer (one statement) and find its first
+ * series, *series0 = NULL when it has none.  Returns 0, or -1 with a reason
+ * when it is not such an answer or the statement failed.  The caller puts
+ * *root either way. */
+static int first_series(const char *body, json_object **root,
+                        json_object **series0, char *err, size_t errlen)
+{
+    json_tokener *tok = json_tokener_new_ex(16);
+    *root = tok ? json_tokener_parse_ex(tok, body, (int)strlen(body)) : NULL;
+    json_tokener_free(tok);
+    json_object *results, *res0, *series, *e;
+    *series0 = NULL;
+    if (!*root || !json_object_object_get_ex(*root, "results", &results) ||
+        !json_object_is_type(results, json_type_array) ||
+        !(res0 = json_object_array_get_idx(results, 0)))
+        return fail(err, errlen, "unexpected answer from InfluxDB");
+    if (json_object_object_get_ex(res0, "error", &e))
+        return fail(err, errlen, "InfluxDB: %.200s", json_object_get_string(e));
+    if (json_object_object_get_ex(res0, "series", &series))
+        *series0 = json_object_array_get_idx(series, 0);
+    return 0;
+}
+
 int query_bands_from_influx(const char *body, int64_t x,
                             char out[][EVL_CRIT_BAND_LEN], char *err,
                             size_t errlen)
 {
-    json_tokener *tok = json_tokener_new_ex(16);
-    json_object *root = tok ? json_tokener_parse_ex(tok, body, (int)strlen(body)) : NULL;
-    json_tokener_free(tok);
-    json_object *results, *res0, *series, *s0, *vals = NULL, *e;
+    json_object *root, *s0, *vals = NULL;
     int n = -1;
-    if (!root || !json_object_object_get_ex(root, "results", &results) ||
-        !json_object_is_type(results, json_type_array) ||
-        !(res0 = json_object_array_get_idx(results, 0))) {
-        fail(err, errlen, "unexpected answer from InfluxDB");
+    if (first_series(body, &root, &s0, err, errlen) != 0)
         goto done;
-    }
-    if (json_object_object_get_ex(res0, "error", &e)) {
-        fail(err, errlen, "InfluxDB: %.200s", json_object_get_string(e));
-        goto done;
-    }
     /* No series: nothing stored yet, no band. */
-    if (json_object_object_get_ex(res0, "series", &series) &&
-        (s0 = json_object_array_get_idx(series, 0)))
+    if (s0)
         json_object_object_get_ex(s0, "values", &vals);
     char above[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
     size_t na = evl_crit_bands_above(x, above);
@@ -203,26 +214,13 @@ static int col_index(json_object *cols, const char *name)
 
 char *query_reply_from_influx(const char *body, char *err, size_t errlen)
 {
-    json_tokener *tok = json_tokener_new_ex(16);
-    json_object *root = tok ? json_tokener_parse_ex(tok, body, (int)strlen(body)) : NULL;
-    json_tokener_free(tok);
-    json_object *results, *res0, *series, *s0, *cols, *vals, *e;
+    json_object *root, *s0, *cols, *vals;
     json_object *events = json_object_new_array();
     char *out = NULL;
 
-    if (!root || !json_object_object_get_ex(root, "results", &results) ||
-        !json_object_is_type(results, json_type_array) ||
-        !(res0 = json_object_array_get_idx(results, 0))) {
-        fail(err, errlen, "unexpected answer from InfluxDB");
+    if (first_series(body, &root, &s0, err, errlen) != 0)
         goto done;
-    }
-    if (json_object_object_get_ex(res0, "error", &e)) {
-        fail(err, errlen, "InfluxDB: %.200s", json_object_get_string(e));
-        goto done;
-    }
-    if (json_object_object_get_ex(res0, "series", &series) &&
-        (s0 = json_object_array_get_idx(series, 0)) &&
-        json_object_object_get_ex(s0, "columns", &cols) &&
+    if (s0 && json_object_object_get_ex(s0, "columns", &cols) &&
         json_object_object_get_ex(s0, "values", &vals)) {
         int it = col_index(cols, "time"), ic = col_index(cols, "criticality"),
             im = col_index(cols, "eventMessage"),
