@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cfgread.h"
 #include "influx.h"
@@ -83,6 +84,13 @@ static void reply(reader *r, evh_msg *msg, char *text)
     free(text);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int unavailable(reader *r, evh_msg *msg, const char *why)
 {
     evh_counter_add(r->inst, "db_errors", 1);
@@ -134,6 +142,8 @@ static int reader_on_msg(void *state, evh_msg *msg)
     }
     char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
     int nbands = 0;
+    int64_t t0 = mono_ms();
+    evl_influx_set_timeout_ms(r->db, r->dbconf.timeout_ms);
     if (r->band_tag) {
         nbands = stored_bands_above(r, req.min_criticality, bands, err,
                                     sizeof err);
@@ -144,6 +154,12 @@ static int reader_on_msg(void *state, evh_msg *msg)
             return EVH_OK;
         }
     }
+    /* timeout_ms bounds the whole answer: the SELECT gets what the band
+     * listing left of it. */
+    int64_t left = r->dbconf.timeout_ms - (mono_ms() - t0);
+    if (left < 1)
+        return unavailable(r, msg, "InfluxDB did not answer within timeout_ms");
+    evl_influx_set_timeout_ms(r->db, left);
     char *q = query_build_influxql(r->measurement, r->band_tag, bands,
                                    (size_t)nbands, &req);
     char *body = NULL;

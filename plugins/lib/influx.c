@@ -324,6 +324,11 @@ int evl_influx_auth_refused(evl_influx *c, char *err, size_t errlen)
     return rc != 0 && (c->last_status == 401 || c->last_status == 403);
 }
 
+void evl_influx_set_timeout_ms(evl_influx *c, int64_t ms)
+{
+    c->timeout_ms = (long)(ms > 0 ? ms : 1);
+}
+
 const char *evl_write_outcome_name(evl_write_outcome o)
 {
     switch (o) {

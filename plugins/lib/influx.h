@@ -72,6 +72,12 @@ int evl_influx_query(evl_influx *c, const char *influxql,
  */
 int evl_influx_auth_refused(evl_influx *c, char *err, size_t errlen);
 
+/**
+ * Timeout of the following requests, ms (at least 1): for a caller whose
+ * one answer takes several requests within one budget.
+ */
+void evl_influx_set_timeout_ms(evl_influx *c, int64_t ms);
+
 /** Map a write outcome to a short name ("ok", "bad data", ...). */
 const char *evl_write_outcome_name(evl_write_outcome o);
 
