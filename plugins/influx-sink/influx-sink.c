@@ -11,13 +11,14 @@
  * points are isolated; only those are dead-lettered and terminated, the
  * rest are stored (rewriting a point is idempotent).
  *
- * Point identity: InfluxDB keys a point by measurement, tags and time, so
- * two events with the same timestamp would overwrite each other.  The point
- * time is the event time truncated to the microsecond plus (JetStream
- * stream sequence mod 1000) nanoseconds: distinct messages get distinct
- * times, a redelivery of the same message the same time (so it overwrites
- * itself, never doubles), and the stored time stays within 1 us of the
- * event's.  Core NATS has no sequence; a per-instance counter stands in.
+ * Point identity (lineproto.h): the point time is the event's instant at
+ * the precision it was sent with plus a slot from the message's identity,
+ * so that N distinct events are N points whatever their timestamps, and a
+ * redelivered message rewrites its own point.  With JetStream the slot is
+ * the stream sequence.  Core NATS has none: a per-instance counter, started
+ * from the wall clock in microseconds so that a restarted sink does not
+ * reuse the slots of its previous run, and the writer tag (writer_id,
+ * default "<hostname>/<instance>") keeps two sinks of one queue group apart.
  */
 #include <evhost/plugin.h>
 #include <json-c/json.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cfgread.h"
@@ -45,6 +47,7 @@ typedef struct sink {
     int64_t retry_initial_ms, retry_max_ms, drain_timeout_ms;
     const char *dead_letter;
     bool create_database, db_create_tried;
+    char *writer_id; /* the core-NATS writer tag's value */
 
     /* the batch: lines in `body`, line i spans off[i]..off[i+1] */
     evl_buf body;
@@ -56,7 +59,7 @@ typedef struct sink {
 
     bool failing;
     int64_t next_try_ns, backoff_ms, failures;
-    uint64_t core_seq, rng;
+    uint64_t core_slot, rng;
     int64_t invalid_logged_ns;
 } sink;
 
@@ -83,6 +86,7 @@ static bool writable_key(const char *k)
 {
     return k[0] && strcmp(k, "time") && strcmp(k, "criticality") &&
            strcmp(k, "eventMessage") && strcmp(k, "timestamp") &&
+           strcmp(k, EVL_POINT_SUB_FIELD) &&
            !strpbrk(k, "\r\n") && k[strlen(k) - 1] != '\\';
 }
 
@@ -114,42 +118,95 @@ static int read_list(evh_instance *inst, const char *key, const char ***out,
     return EVH_OK;
 }
 
-/* The band tag key: writable, and not a key the event map also uses (a tag
- * and a field of one name make every query ambiguous).  "" turns it off. */
-static int check_band_tag(evh_instance *inst, evl_lp_map *map)
+/* A tag key of our own (the band, the writer): writable, and not a key
+ * the event map also uses (a tag and a field of one name make every query
+ * ambiguous). */
+static int check_own_tag(evh_instance *inst, const evl_lp_map *map,
+                         const char *cfgkey, const char *k)
 {
-    const char *k = map->crit_band_tag;
-    if (!k[0]) {
-        map->crit_band_tag = NULL;
-        return EVH_OK;
-    }
     evl_buf probe = {0};
     int bad = !writable_key(k) || evl_lp_key(&probe, k, strlen(k)) != 0;
     evl_buf_free(&probe);
     if (bad)
-        return evh_config_error(inst, "criticality_band",
+        return evh_config_error(inst, cfgkey,
                                 "\"%s\" cannot be a tag key (reserved or "
                                 "unwritable name)", k);
     for (size_t i = 0; i < map->ntags; i++)
         if (!strcmp(map->tags[i], k))
-            return evh_config_error(inst, "tags", "\"%s\" is the "
-                                    "criticality_band tag", k);
+            return evh_config_error(inst, "tags", "\"%s\" is the %s tag", k,
+                                    cfgkey);
     for (size_t i = 0; i < map->nfields; i++)
         if (!strcmp(map->fields[i], k))
-            return evh_config_error(inst, "fields", "\"%s\" is the "
-                                    "criticality_band tag", k);
+            return evh_config_error(inst, "fields", "\"%s\" is the %s tag",
+                                    k, cfgkey);
+    return EVH_OK;
+}
+
+/* The band and writer tags; "" turns either off. */
+static int check_own_tags(evh_instance *inst, evl_lp_map *map)
+{
+    int rc = EVH_OK;
+    if (!map->crit_band_tag[0])
+        map->crit_band_tag = NULL;
+    else
+        rc = check_own_tag(inst, map, "criticality_band", map->crit_band_tag);
+    if (rc != EVH_OK)
+        return rc;
+    if (!map->writer_tag[0]) {
+        map->writer_tag = NULL;
+        return EVH_OK;
+    }
+    rc = check_own_tag(inst, map, "writer_tag", map->writer_tag);
+    if (rc == EVH_OK && map->crit_band_tag &&
+        !strcmp(map->crit_band_tag, map->writer_tag))
+        rc = evh_config_error(inst, "writer_tag",
+                              "\"%s\" is the criticality_band tag",
+                              map->writer_tag);
+    return rc;
+}
+
+/* "<hostname>/<instance>", or the configured writer_id: a valid tag value. */
+static int writer_id(sink *s, const char *conf)
+{
+    char host[256] = "";
+    if (conf) {
+        s->writer_id = strdup(conf);
+    } else {
+        if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+            snprintf(host, sizeof host, "localhost");
+        size_t n = strlen(host) + strlen(evh_instance_name(s->inst)) + 2;
+        s->writer_id = malloc(n);
+        if (s->writer_id)
+            snprintf(s->writer_id, n, "%s/%s", host,
+                     evh_instance_name(s->inst));
+    }
+    if (!s->writer_id)
+        return EVH_ENOMEM;
+    evl_buf probe = {0};
+    int bad = evl_lp_key(&probe, s->writer_id, strlen(s->writer_id)) != 0;
+    evl_buf_free(&probe);
+    if (bad)
+        return evh_config_error(s->inst, "writer_id",
+                                "\"%s\" cannot be a tag value (empty, line "
+                                "break or trailing backslash)", s->writer_id);
     return EVH_OK;
 }
 
 static int sink_configure(evh_instance *inst, void **state)
 {
     sink *s = calloc(1, sizeof *s);
-    const char *api = NULL, *pwfile = NULL;
+    const char *api = NULL, *pwfile = NULL, *wid = NULL;
     if (!s)
         return EVH_ENOMEM;
     *state = s;
     s->inst = inst;
     s->rng = (uint64_t)mono_ns() | 1;
+    {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        s->core_slot = (uint64_t)now.tv_sec * 1000000 +
+                       (uint64_t)now.tv_nsec / 1000;
+    }
     evl_influx_conf *c = &s->dbconf;
     int rc = EVH_OK;
     EVL_READ(rc,
@@ -191,11 +248,16 @@ static int sink_configure(evh_instance *inst, void **state)
     EVL_READ(rc, read_list(inst, "fields", &s->fields, &s->map.nfields));
     EVL_READ(rc, evh_config_string(inst, "criticality_band", "crit_band",
                                    &s->map.crit_band_tag));
+    EVL_READ(rc, evh_config_string(inst, "writer_tag", "writer",
+                                   &s->map.writer_tag));
+    EVL_READ(rc, evh_config_string(inst, "writer_id", NULL, &wid));
     if (rc != EVH_OK)
         return rc;
     s->map.tags = s->tags;
     s->map.fields = s->fields;
-    rc = check_band_tag(inst, &s->map);
+    rc = check_own_tags(inst, &s->map);
+    if (rc == EVH_OK)
+        rc = writer_id(s, wid);
     if (rc != EVH_OK)
         return rc;
     if (api && evl_influx_api_parse(api, &c->api) != 0)
@@ -263,19 +325,6 @@ static void dead_letter(sink *s, evh_msg *msg, const char *why)
         evh_publish(s->inst, s->dead_letter, d, len) == EVH_OK)
         evh_counter_add(s->inst, "dead_lettered", 1);
     (void)why;
-}
-
-/* Point time: event time truncated to the us, plus a per-message offset
- * below 1 us (see the top of the file). */
-static int64_t point_time(sink *s, const evl_event *ev, evh_msg *msg)
-{
-    int64_t us = ev->time_ns / 1000;
-    if (ev->time_ns % 1000 < 0)
-        us--;
-    uint64_t seq = evh_msg_stream_seq(msg);
-    if (seq == 0)
-        seq = s->core_seq++;
-    return us * 1000 + (int64_t)(seq % 1000);
 }
 
 /* Drop written and poisoned lines from the batch, keeping the order. */
@@ -471,8 +520,9 @@ static int sink_on_msg(void *state, evh_msg *msg)
         return EVH_OK;
     }
     s->off[s->n] = s->body.len;
-    if (evl_lp_event(&s->body, &s->map, &ev, point_time(s, &ev, msg), err,
-                     sizeof err) != 0) {
+    uint64_t seq = evh_msg_stream_seq(msg);
+    if (evl_lp_event(&s->body, &s->map, &ev, seq ? seq : s->core_slot++,
+                     seq ? NULL : s->writer_id, err, sizeof err) != 0) {
         evl_event_free(&ev);
         evh_counter_add(s->inst, "invalid", 1);
         evh_log(s->inst, EVH_LOG_WARN, "refused an event on %s: %s",
@@ -574,6 +624,7 @@ static void sink_destroy(void *state)
     }
     free(s->tags);
     free(s->fields);
+    free(s->writer_id);
     evl_buf_free(&s->body);
     free(s->off);
     free(s->msgs);

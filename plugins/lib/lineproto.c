@@ -81,7 +81,8 @@ static int fail(evl_buf *b, size_t mark, char *err, size_t errlen,
 static bool is_reserved(const char *k)
 {
     return strcmp(k, "time") == 0 || strcmp(k, "criticality") == 0 ||
-           strcmp(k, "eventMessage") == 0 || strcmp(k, "timestamp") == 0;
+           strcmp(k, "eventMessage") == 0 || strcmp(k, "timestamp") == 0 ||
+           strcmp(k, EVL_POINT_SUB_FIELD) == 0;
 }
 
 /* Value text of a scalar for a tag. */
@@ -148,20 +149,74 @@ size_t evl_crit_bands_above(int64_t x, char out[][EVL_CRIT_BAND_LEN])
     return n;
 }
 
+static const int64_t point_unit[4] = {1000000000, 100000000, 10000000,
+                                      1000000};
+
+int64_t evl_point_slots(int c)
+{
+    return c >= 0 && c < 4 ? point_unit[c] / 4 : 0;
+}
+
+/* floor(a / u) * u, for negative instants too (before 1970). */
+static int64_t floor_to(int64_t a, int64_t u)
+{
+    int64_t r = a % u;
+    return r < 0 ? a - r - u : a - r;
+}
+
+int evl_point_time(int64_t instant, uint64_t slot, int64_t *time_ns,
+                   int64_t *sub_ns)
+{
+    int c = 0;
+    if (instant < INT64_MIN + 2 * point_unit[0])
+        return -1; /* before 1677: InfluxDB cannot store it either */
+    while (c < 3 && instant % point_unit[c] != 0)
+        c++;
+    int64_t u = point_unit[c], base = floor_to(instant, u);
+    int64_t off = 4 * (int64_t)(slot % (uint64_t)(u / 4)) + c;
+    /* InfluxDB stores -9223372036854775806 .. 9223372036854775806. */
+    if (base > INT64_MAX - 1 - off || base < INT64_MIN + 2)
+        return -1;
+    *time_ns = base + off;
+    *sub_ns = c == 3 ? instant - base : 0;
+    return 0;
+}
+
+int64_t evl_point_instant(int64_t time_ns, int64_t sub_ns)
+{
+    int64_t c = time_ns % 4;
+    if (c < 0)
+        c += 4;
+    int64_t base = floor_to(time_ns, point_unit[c]);
+    return c == 3 && sub_ns > 0 && sub_ns < point_unit[3] ? base + sub_ns
+                                                          : base;
+}
+
+static int add_tag(evl_buf *b, const char *k, const char *v)
+{
+    if (evl_buf_addc(b, ',') != 0 || evl_lp_key(b, k, strlen(k)) != 0 ||
+        evl_buf_addc(b, '=') != 0)
+        return -1;
+    return evl_lp_key(b, v, strlen(v));
+}
+
 int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
-                 int64_t time_ns, char *err, size_t errlen)
+                 uint64_t slot, const char *writer, char *err, size_t errlen)
 {
     size_t mark = b->len;
     const char *meas = map && map->measurement ? map->measurement : "event";
+    int64_t t, sub;
 
+    if (evl_point_time(ev->time_ns, slot, &t, &sub) != 0)
+        return fail(b, mark, err, errlen,
+                    "timestamp outside the range InfluxDB stores "
+                    "(1677-09-21 .. 2262-04-11)");
     if (evl_lp_measurement(b, meas, strlen(meas)) != 0)
         return fail(b, mark, err, errlen, "bad measurement name");
     if (map && map->crit_band_tag) {
         char band[EVL_CRIT_BAND_LEN];
         evl_crit_band(ev->criticality, band);
-        if (evl_buf_addc(b, ',') != 0 ||
-            evl_lp_key(b, map->crit_band_tag, strlen(map->crit_band_tag)) != 0 ||
-            evl_buf_addc(b, '=') != 0 || evl_buf_adds(b, band) != 0)
+        if (add_tag(b, map->crit_band_tag, band) != 0)
             return fail(b, mark, err, errlen, "bad criticality band tag key");
     }
     for (size_t i = 0; map && i < map->ntags; i++) {
@@ -179,12 +234,16 @@ int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
                         "trailing backslash, or not a string/number/bool)",
                         k);
     }
+    if (map && map->writer_tag && writer && add_tag(b, map->writer_tag, writer))
+        return fail(b, mark, err, errlen, "writer tag: not a tag value");
     if (evl_buf_adds(b, " criticality=") != 0 ||
         evl_buf_add_i64(b, (long long)ev->criticality) != 0 ||
         evl_buf_adds(b, "i,eventMessage=") != 0 ||
-        evl_lp_string(b, ev->message, ev->message_len) != 0 ||
-        evl_buf_adds(b, ",timestamp=") != 0 ||
-        evl_lp_string(b, ev->timestamp, strlen(ev->timestamp)) != 0)
+        evl_lp_string(b, ev->message, ev->message_len) != 0)
+        return fail(b, mark, err, errlen, "out of memory");
+    if (sub != 0 && (evl_buf_adds(b, "," EVL_POINT_SUB_FIELD "=") != 0 ||
+                     evl_buf_add_i64(b, (long long)sub) != 0 ||
+                     evl_buf_addc(b, 'i') != 0))
         return fail(b, mark, err, errlen, "out of memory");
     for (size_t i = 0; map && i < map->nfields; i++) {
         json_object *v;
@@ -198,7 +257,7 @@ int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
             return fail(b, mark, err, errlen,
                         "field \"%s\": not a string, number or bool", k);
     }
-    if (evl_buf_addc(b, ' ') != 0 || evl_buf_add_i64(b, (long long)time_ns) != 0 ||
+    if (evl_buf_addc(b, ' ') != 0 || evl_buf_add_i64(b, (long long)t) != 0 ||
         evl_buf_addc(b, '\n') != 0)
         return fail(b, mark, err, errlen, "out of memory");
     return 0;
