@@ -98,16 +98,15 @@ like "$(cat "$T/w.log")" 'event too large: 3145799 bytes \(limit 2097152\)' "ove
 # Read back: every valid event, field for field.  jq reads numbers as
 # doubles, so the int64 extremes are checked with exact InfluxQL below.
 q() { curl -sS -XPOST "$INFLUX_URL/query" --data-urlencode db=hostile --data-urlencode "q=$1"; }
-q 'SELECT "criticality","eventMessage","timestamp" FROM "event" WHERE "criticality" < 1000 AND "criticality" > -1000' |
-    jq -c -S '.results[0].series[0].values[] | {criticality: .[1], eventMessage: .[2], timestamp: .[3]}' | sort >"$T/got"
-jq -c -S 'select(.criticality < 1000 and .criticality > -1000)' "$T/valid.jsonl" "$T/big.json" | sort >"$T/want"
+stored_events hostile 'WHERE "criticality" < 1000 AND "criticality" > -1000' >"$T/got"
+jq -c 'select(.criticality < 1000 and .criticality > -1000)' "$T/valid.jsonl" "$T/big.json" | norm_events >"$T/want"
 is "$(wc -l <"$T/got")" "$((NVALID - 2))" "read back all small-criticality valid events"
-ok "each reads back identical to what was sent" cmp -s "$T/want" "$T/got"
+ok "each reads back identical to what was sent (the instant exact, in UTC)" cmp -s "$T/want" "$T/got"
 cmp "$T/want" "$T/got" 2>&1 | head -2 | sed 's/^/# /'
 is "$(q 'SELECT "eventMessage" FROM "event" WHERE "criticality" = 12' | jq -r '.results[0].series[0].values[0][1]' | cmp - <(printf '%s\n' "$big") && echo same)" same "the 1 MiB message reads back byte for byte"
 is "$(q 'SELECT COUNT("eventMessage") FROM "event" WHERE "criticality" = 9223372036854775807' | jq '.results[0].series[0].values[0][1]')" 1 "int64 max stored exactly"
 is "$(q 'SELECT COUNT("eventMessage") FROM "event" WHERE "criticality" < -9223372036854775807' | jq '.results[0].series[0].values[0][1]')" 1 "int64 min stored exactly"
-is "$(q 'SHOW FIELD KEYS FROM "event"' | jq -c '[.results[0].series[0].values[][0]] | sort')" '["criticality","eventMessage","timestamp"]' "no injected field (pwned) exists"
+is "$(q 'SHOW FIELD KEYS FROM "event"' | jq -c '[.results[0].series[0].values[][0]] | sort')" '["criticality","eventMessage","sub_ns"]' "no injected field (pwned) exists"
 
 stop_evhost w
 is "$?" 0 "writer stopped cleanly"

@@ -42,7 +42,8 @@ expected() {
 for pair in "10 5" "1 0" "5 11" "1000 -2" "3 9" "50 10" "7 -1" "1000 -9223372036854775808" \
     "10 98" "10 99" "10 100" "3 149" "10 5000" "10 -3" "1000 -51" "5 9223372036854775807"; do
     set -- $pair
-    got=$(req "{\"last_events_count\":$1,\"min_criticality\":$2}" | jq -c '.events | map({criticality, eventMessage, timestamp})')
+    got=$(req "{\"last_events_count\":$1,\"min_criticality\":$2}" |
+          jq -c -L "$top_srcdir/t/lib" 'include "points"; .events | map({criticality, eventMessage, timestamp: (.timestamp | norm_ts)})')
     want=$(expected "$1" "$2")
     n=$(printf '%s' "$want" | jq length)
     is "$got" "$want" "N=$1 X=$2: the $n newest events above $2, newest first"

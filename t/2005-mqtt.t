@@ -40,9 +40,8 @@ is "$?" 0 "a device published $N events over MQTT (QoS 1)"
 wait_for 60 points_ge $N
 sleep 1
 is "$(points)" $N "exactly $N points stored"
-influx_q events 'SELECT "criticality","eventMessage","timestamp" FROM "event"' |
-    jq -c -S '.results[0].series[0].values[] | {criticality: .[1], eventMessage: .[2], timestamp: .[3]}' | sort >"$T/got"
-jq -c -S . "$T/in.jsonl" | sort >"$T/want"
+stored_events events >"$T/got"
+norm_events <"$T/in.jsonl" >"$T/want"
 ok "every stored point equals what the device sent" cmp -s "$T/want" "$T/got"
 
 # A device sending garbage: refused, counted, dead-lettered, nothing stored.

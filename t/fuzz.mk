@@ -19,7 +19,8 @@ EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
 	t/fuzz/event/regress-nul.json t/fuzz/event/regress-tag-backslash.json \
-	t/fuzz/request/classic.json t/fuzz/request/edge.json
+	t/fuzz/request/classic.json t/fuzz/request/edge.json t/fuzz/request/answer.json \
+	t/fuzz/request/regress-series-string.json
 
 fuzz:
 	@mkdir -p t/fuzz

@@ -120,6 +120,52 @@ static int stored_bands_above(reader *r, int64_t x,
     return n;
 }
 
+/* One InfluxQL statement's answer, within what is left of timeout_ms. */
+static int ask(reader *r, char *q, int64_t t0, char **body, char *err,
+               size_t errlen)
+{
+    int64_t left = r->dbconf.timeout_ms - (mono_ms() - t0);
+    *body = NULL;
+    if (!q) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (left < 1) {
+        free(q);
+        snprintf(err, errlen, "InfluxDB did not answer within timeout_ms");
+        return -1;
+    }
+    evl_influx_set_timeout_ms(r->db, left);
+    int rc = evl_influx_query(r->db, q, NULL, body, err, errlen);
+    free(q);
+    return rc;
+}
+
+/* The SELECT, and the boundary millisecond read whole when the answer
+ * reaches into one that may hold newer events (request.h). */
+static int select_events(reader *r, const query_request *req,
+                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                         int64_t t0, char **out, char *err, size_t errlen)
+{
+    char *body, *edge = NULL;
+    int64_t from, to;
+    if (ask(r, query_build_influxql(r->measurement, r->band_tag, bands,
+                                    nbands, req),
+            t0, &body, err, errlen) != 0)
+        return -1;
+    if (query_boundary(body, req->count, &from, &to) == 1 &&
+        ask(r, query_build_range(r->measurement, r->band_tag, bands, nbands,
+                                 req, from, to),
+            t0, &edge, err, errlen) != 0) {
+        free(body);
+        return -1;
+    }
+    *out = query_reply_from_influx(body, edge, req->count, err, errlen);
+    free(body);
+    free(edge);
+    return *out ? 0 : -1;
+}
+
 static int reader_on_msg(void *state, evh_msg *msg)
 {
     reader *r = state;
@@ -154,25 +200,11 @@ static int reader_on_msg(void *state, evh_msg *msg)
             return EVH_OK;
         }
     }
-    /* timeout_ms bounds the whole answer: the SELECT gets what the band
-     * listing left of it. */
-    int64_t left = r->dbconf.timeout_ms - (mono_ms() - t0);
-    if (left < 1)
-        return unavailable(r, msg, "InfluxDB did not answer within timeout_ms");
-    evl_influx_set_timeout_ms(r->db, left);
-    char *q = query_build_influxql(r->measurement, r->band_tag, bands,
-                                   (size_t)nbands, &req);
-    char *body = NULL;
-    if (!q)
-        return unavailable(r, msg, "out of memory");
-    if (evl_influx_query(r->db, q, NULL, &body, err, sizeof err) != 0) {
-        free(q);
-        return unavailable(r, msg, err);
-    }
-    free(q);
-    char *out = query_reply_from_influx(body, err, sizeof err);
-    free(body);
-    if (!out)
+    /* timeout_ms bounds the whole answer: each statement after the band
+     * listing gets what is left of it (ask). */
+    char *out = NULL;
+    if (select_events(r, &req, bands, (size_t)nbands, t0, &out, err,
+                      sizeof err) != 0)
         return unavailable(r, msg, err);
     reply(r, msg, out);
     return EVH_OK;

@@ -115,8 +115,11 @@ static int first_series(const char *body, json_object **root,
         return fail(err, errlen, "unexpected answer from InfluxDB");
     if (json_object_object_get_ex(res0, "error", &e))
         return fail(err, errlen, "InfluxDB: %.200s", json_object_get_string(e));
-    if (json_object_object_get_ex(res0, "series", &series))
+    if (json_object_object_get_ex(res0, "series", &series)) {
+        if (!json_object_is_type(series, json_type_array))
+            return fail(err, errlen, "unexpected answer from InfluxDB");
         *series0 = json_object_array_get_idx(series, 0);
+    }
     return 0;
 }
 
@@ -129,8 +132,9 @@ int query_bands_from_influx(const char *body, int64_t x,
     if (first_series(body, &root, &s0, err, errlen) != 0)
         goto done;
     /* No series: nothing stored yet, no band. */
-    if (s0)
-        json_object_object_get_ex(s0, "values", &vals);
+    if (s0 && (!json_object_object_get_ex(s0, "values", &vals) ||
+               !json_object_is_type(vals, json_type_array)))
+        vals = NULL;
     char above[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
     size_t na = evl_crit_bands_above(x, above);
     size_t nv = vals ? json_object_array_length(vals) : 0;
@@ -138,9 +142,12 @@ int query_bands_from_influx(const char *body, int64_t x,
     for (size_t i = 0; i < na; i++)
         for (size_t j = 0; j < nv; j++) {
             /* each value is ["<tag key>", "<band>"] */
-            json_object *v = json_object_array_get_idx(
-                json_object_array_get_idx(vals, j), 1);
-            const char *band = v ? json_object_get_string(v) : NULL;
+            json_object *pair = json_object_array_get_idx(vals, j), *v = NULL;
+            if (json_object_is_type(pair, json_type_array))
+                v = json_object_array_get_idx(pair, 1);
+            const char *band = json_object_is_type(v, json_type_string)
+                                   ? json_object_get_string(v)
+                                   : NULL;
             if (band && strcmp(band, above[i]) == 0) {
                 memcpy(out[n++], above[i], EVL_CRIT_BAND_LEN);
                 break;
@@ -151,29 +158,31 @@ done:
     return n;
 }
 
-char *query_build_influxql(const char *measurement, const char *band_tag,
-                           char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                           const query_request *req)
+/* The SELECT up to its time range and order: the columns, the bands, the
+ * criticality.  "timestamp" is the text the earlier stored shape kept. */
+static void select_where(evl_buf *b, const char *measurement,
+                         const char *band_tag,
+                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                         const query_request *req)
 {
-    evl_buf b = {0};
     char num[64];
-    evl_buf_adds(&b, "SELECT \"criticality\",\"eventMessage\",\"timestamp\" "
-                     "FROM ");
-    add_ident(&b, measurement);
-    evl_buf_adds(&b, " WHERE ");
+    evl_buf_adds(b, "SELECT \"criticality\",\"eventMessage\",\"" EVL_POINT_SUB_FIELD
+                    "\",\"timestamp\" FROM ");
+    add_ident(b, measurement);
+    evl_buf_adds(b, " WHERE ");
     if (band_tag && nbands > 0) {
         /* Only the series of these bands: InfluxDB resolves them from its
          * index and reads nothing else. */
-        evl_buf_addc(&b, '(');
+        evl_buf_addc(b, '(');
         for (size_t i = 0; i < nbands; i++) {
             if (i)
-                evl_buf_adds(&b, " OR ");
-            add_ident(&b, band_tag);
-            evl_buf_adds(&b, " = '");
-            evl_buf_adds(&b, bands[i]);
-            evl_buf_addc(&b, '\'');
+                evl_buf_adds(b, " OR ");
+            add_ident(b, band_tag);
+            evl_buf_adds(b, " = '");
+            evl_buf_adds(b, bands[i]);
+            evl_buf_addc(b, '\'');
         }
-        evl_buf_adds(&b, ") AND ");
+        evl_buf_adds(b, ") AND ");
     }
     /* "> INT64_MIN" cannot be written as a literal; ">= INT64_MIN+1" is the
      * same set. */
@@ -181,10 +190,33 @@ char *query_build_influxql(const char *measurement, const char *band_tag,
         snprintf(num, sizeof num, ">= %lld", (long long)(INT64_MIN + 1));
     else
         snprintf(num, sizeof num, "> %lld", (long long)req->min_criticality);
-    evl_buf_adds(&b, "\"criticality\" ");
-    evl_buf_adds(&b, num);
+    evl_buf_adds(b, "\"criticality\" ");
+    evl_buf_adds(b, num);
+}
+
+char *query_build_influxql(const char *measurement, const char *band_tag,
+                           char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                           const query_request *req)
+{
+    evl_buf b = {0};
+    char num[64];
+    select_where(&b, measurement, band_tag, bands, nbands, req);
     snprintf(num, sizeof num, " ORDER BY time DESC LIMIT %lld",
-             (long long)req->count);
+             (long long)req->count + 1);
+    evl_buf_adds(&b, num);
+    return b.data;
+}
+
+char *query_build_range(const char *measurement, const char *band_tag,
+                        char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                        const query_request *req, int64_t from, int64_t to)
+{
+    evl_buf b = {0};
+    char num[128];
+    select_where(&b, measurement, band_tag, bands, nbands, req);
+    snprintf(num, sizeof num,
+             " AND time >= %lld AND time < %lld ORDER BY time DESC LIMIT %d",
+             (long long)from, (long long)to, QUERY_BOUNDARY_MAX);
     evl_buf_adds(&b, num);
     return b.data;
 }
@@ -212,49 +244,201 @@ static int col_index(json_object *cols, const char *name)
     return -1;
 }
 
-char *query_reply_from_influx(const char *body, char *err, size_t errlen)
-{
-    json_object *root, *s0, *cols, *vals;
-    json_object *events = json_object_new_array();
-    char *out = NULL;
+/* One stored point of an answer; the json objects belong to its root. */
+typedef struct row {
+    int64_t time, instant, ms; /* ms: the point time's millisecond */
+    json_object *crit, *msg, *text;
+} row;
 
-    if (first_series(body, &root, &s0, err, errlen) != 0)
-        goto done;
-    if (s0 && json_object_object_get_ex(s0, "columns", &cols) &&
-        json_object_object_get_ex(s0, "values", &vals)) {
-        int it = col_index(cols, "time"), ic = col_index(cols, "criticality"),
-            im = col_index(cols, "eventMessage"),
-            its = col_index(cols, "timestamp");
-        size_t n = json_object_array_length(vals);
-        for (size_t i = 0; i < n; i++) {
-            json_object *row = json_object_array_get_idx(vals, i);
-            json_object *ev = json_object_new_object();
-            json_object *c = ic >= 0 ? json_object_array_get_idx(row, (size_t)ic) : NULL;
-            json_object *m = im >= 0 ? json_object_array_get_idx(row, (size_t)im) : NULL;
-            json_object *t = its >= 0 ? json_object_array_get_idx(row, (size_t)its) : NULL;
-            json_object_object_add(ev, "criticality", json_object_get(c));
-            if (t && json_object_is_type(t, json_type_string)) {
-                json_object_object_add(ev, "timestamp", json_object_get(t));
-            } else {
-                /* Points written without the original text: use the
-                 * point time. */
-                char ts[40] = "";
-                json_object *tm = it >= 0 ? json_object_array_get_idx(row, (size_t)it) : NULL;
-                evl_time_format(json_object_get_int64(tm), ts, sizeof ts);
-                json_object_object_add(ev, "timestamp", json_object_new_string(ts));
-            }
-            json_object_object_add(ev, "eventMessage", json_object_get(m));
-            json_object_array_add(events, ev);
-        }
+typedef struct rows {
+    json_object *root;
+    row *v;
+    size_t n;
+} rows;
+
+static json_object *cell(json_object *r, int i)
+{
+    return i >= 0 && (size_t)i < json_object_array_length(r)
+               ? json_object_array_get_idx(r, (size_t)i)
+               : NULL;
+}
+
+static int64_t floor_ms(int64_t t)
+{
+    int64_t r = t % 1000000;
+    return r < 0 ? t - r - 1000000 : t - r;
+}
+
+static int point_class(int64_t t)
+{
+    return (int)(((t % 4) + 4) % 4);
+}
+
+/* Parse an answer's points into out (out->root owns their values). */
+static int rows_parse(const char *body, rows *out, char *err, size_t errlen)
+{
+    json_object *s0, *cols, *vals;
+    memset(out, 0, sizeof *out);
+    if (first_series(body, &out->root, &s0, err, errlen) != 0)
+        return -1;
+    if (!s0 || !json_object_object_get_ex(s0, "columns", &cols) ||
+        !json_object_object_get_ex(s0, "values", &vals))
+        return 0; /* no point matched */
+    if (!json_object_is_type(cols, json_type_array) ||
+        !json_object_is_type(vals, json_type_array))
+        return fail(err, errlen, "unexpected answer from InfluxDB (series)");
+    int it = col_index(cols, "time"), ic = col_index(cols, "criticality"),
+        im = col_index(cols, "eventMessage"),
+        isub = col_index(cols, EVL_POINT_SUB_FIELD),
+        its = col_index(cols, "timestamp");
+    size_t n = json_object_array_length(vals);
+    if (it < 0 || ic < 0 || im < 0)
+        return fail(err, errlen, "unexpected answer from InfluxDB (columns)");
+    out->v = calloc(n ? n : 1, sizeof *out->v);
+    if (!out->v)
+        return fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_object *r = json_object_array_get_idx(vals, i);
+        row *w = &out->v[out->n];
+        if (!json_object_is_type(r, json_type_array))
+            return fail(err, errlen, "unexpected answer from InfluxDB (row)");
+        json_object *t = cell(r, it), *sub = cell(r, isub);
+        if (!json_object_is_type(t, json_type_int))
+            return fail(err, errlen, "unexpected answer from InfluxDB (time)");
+        w->time = json_object_get_int64(t);
+        w->ms = floor_ms(w->time);
+        w->crit = cell(r, ic);
+        w->msg = cell(r, im);
+        w->text = cell(r, its);
+        if (!json_object_is_type(w->text, json_type_string))
+            w->text = NULL;
+        /* The earlier shape kept the timestamp text and a point time within
+         * 1 us of it; the current one carries the instant in the point. */
+        if (!w->text ||
+            evl_time_parse(json_object_get_string(w->text),
+                           (size_t)json_object_get_string_len(w->text),
+                           &w->instant) != 0)
+            w->instant = evl_point_instant(
+                w->time, json_object_is_type(sub, json_type_int)
+                             ? json_object_get_int64(sub)
+                             : 0);
+        out->n++;
     }
-    json_object *reply = json_object_new_object();
+    return 0;
+}
+
+static void rows_free(rows *r)
+{
+    free(r->v);
+    json_object_put(r->root);
+}
+
+int query_boundary(const char *body, int64_t count, int64_t *from,
+                   int64_t *to)
+{
+    rows r;
+    char err[64];
+    int need = 0;
+    if (rows_parse(body, &r, err, sizeof err) != 0) {
+        rows_free(&r);
+        return -1;
+    }
+    /* The SELECT asked for count + 1 points: when the one past the last
+     * shares its millisecond, that millisecond may hold more, and with a
+     * sub-millisecond point among them their order is not the slots'. */
+    if (count >= 1 && r.n > (size_t)count) {
+        const row *last = &r.v[count - 1], *next = &r.v[count];
+        need = last->ms == next->ms &&
+               (point_class(last->time) == 3 || point_class(next->time) == 3);
+        *from = last->ms;
+        *to = last->ms + 1000000;
+    }
+    rows_free(&r);
+    return need;
+}
+
+/* Newest first: by the point's millisecond (the SELECT's order at that
+ * grain), then by instant, then by point time. */
+static int row_cmp(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (x->ms != y->ms)
+        return x->ms < y->ms ? 1 : -1;
+    if (x->instant != y->instant)
+        return x->instant < y->instant ? 1 : -1;
+    return x->time < y->time ? 1 : x->time > y->time ? -1 : 0;
+}
+
+int query_format_instant(int64_t ns, char *buf, size_t cap)
+{
+    char tmp[40];
+    int n = evl_time_format(ns, tmp, sizeof tmp);
+    if (n < 0)
+        return -1;
+    /* "....SS.fffffffffZ": drop trailing zeros, and the dot with them. */
+    int end = 29;
+    while (end > 20 && tmp[end - 1] == '0')
+        end--;
+    if (end == 20)
+        end = 19;
+    if ((size_t)end + 2 > cap)
+        return -1;
+    memcpy(buf, tmp, (size_t)end);
+    buf[end] = 'Z';
+    buf[end + 1] = '\0';
+    return end + 1;
+}
+
+char *query_reply_from_influx(const char *body, const char *boundary,
+                              int64_t count, char *err, size_t errlen)
+{
+    rows main, edge = {0};
+    char *out = NULL;
+    row *all = NULL;
+    json_object *reply = NULL;
+    size_t n = 0;
+
+    if (rows_parse(body, &main, err, errlen) != 0 ||
+        (boundary && rows_parse(boundary, &edge, err, errlen) != 0))
+        goto done;
+    all = calloc(main.n + edge.n + 1, sizeof *all);
+    if (!all) {
+        fail(err, errlen, "out of memory");
+        goto done;
+    }
+    /* The boundary millisecond read whole replaces what the SELECT saw of
+     * it. */
+    int64_t bms = edge.n ? edge.v[0].ms : INT64_MIN;
+    for (size_t i = 0; i < main.n; i++)
+        if (!boundary || main.v[i].ms != bms)
+            all[n++] = main.v[i];
+    for (size_t i = 0; i < edge.n; i++)
+        all[n++] = edge.v[i];
+    qsort(all, n, sizeof *all, row_cmp);
+    if (count >= 0 && n > (size_t)count)
+        n = (size_t)count;
+    json_object *events = json_object_new_array();
+    reply = json_object_new_object();
     json_object_object_add(reply, "events", events);
-    events = NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_object *ev = json_object_new_object();
+        json_object_object_add(ev, "criticality", json_object_get(all[i].crit));
+        if (all[i].text) {
+            json_object_object_add(ev, "timestamp", json_object_get(all[i].text));
+        } else {
+            char ts[40] = "";
+            query_format_instant(all[i].instant, ts, sizeof ts);
+            json_object_object_add(ev, "timestamp", json_object_new_string(ts));
+        }
+        json_object_object_add(ev, "eventMessage", json_object_get(all[i].msg));
+        json_object_array_add(events, ev);
+    }
     out = strdup(json_object_to_json_string_ext(
         reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(reply);
 done:
-    json_object_put(events);
-    json_object_put(root);
+    json_object_put(reply);
+    free(all);
+    rows_free(&main);
+    rows_free(&edge);
     return out;
 }

@@ -54,18 +54,51 @@ int query_bands_from_influx(const char *body, int64_t x,
  * pass integers as float64 and lose precision beyond 2^53), and the
  * measurement and tag key are quoted as identifiers.  With `band_tag` and
  * nbands > 0 it reads only those bands; with NULL it filters on the
- * criticality field alone, reading every point.  Returns malloc'd text or
+ * criticality field alone, reading every point.  It asks for one point more
+ * than the request's count (see query_boundary).  Returns malloc'd text or
  * NULL.
  */
 char *query_build_influxql(const char *measurement, const char *band_tag,
                            char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
                            const query_request *req);
 
+/*
+ * Newest first, by the event's instant.  A point's time orders points by
+ * the unit of its instant (lineproto.h: the second, tenth, hundredth or
+ * millisecond); within one millisecond, points of sub-millisecond instants
+ * are in slot order, so the last millisecond an answer reaches may hold
+ * newer events than those the SELECT returned.  When it may, that
+ * millisecond is read whole (at most QUERY_BOUNDARY_MAX points) and merged.
+ */
+#define QUERY_BOUNDARY_MAX 10000
+
 /**
- * Turn an InfluxDB /query JSON answer (epoch=ns) into the reply JSON.
+ * Whether the answer `body` to query_build_influxql needs its last
+ * millisecond read whole: 1 with the range [*from, *to) of point times,
+ * 0 when not, -1 on a bad answer.
+ */
+int query_boundary(const char *body, int64_t count, int64_t *from,
+                   int64_t *to);
+
+/** The SELECT of the request's points with time in [from, to) (malloc'd). */
+char *query_build_range(const char *measurement, const char *band_tag,
+                        char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                        const query_request *req, int64_t from, int64_t to);
+
+/**
+ * Turn InfluxDB /query JSON answers (epoch=ns) into the reply JSON: the
+ * first `count` events, newest first by instant, from `body` and, when not
+ * NULL, the boundary millisecond read whole (`boundary`, which replaces
+ * the points of body in that range).  A point with the timestamp text of
+ * the earlier stored shape answers with that text; others with their
+ * instant in RFC 3339, UTC, without trailing zeros in the fraction.
  * Returns malloc'd reply, or NULL with a reason in err.
  */
-char *query_reply_from_influx(const char *body, char *err, size_t errlen);
+char *query_reply_from_influx(const char *body, const char *boundary,
+                              int64_t count, char *err, size_t errlen);
+
+/** An instant as RFC 3339 UTC, fraction without trailing zeros. */
+int query_format_instant(int64_t ns, char *buf, size_t cap);
 
 /** {"error":{"code":code,"message":message}} (malloc'd). */
 char *query_error_reply(const char *code, const char *message);

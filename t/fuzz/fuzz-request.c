@@ -10,14 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+
+/* The input as InfluxDB's answer to the SELECT (and to the boundary). */
+static void as_answer(const uint8_t *data, size_t len)
+{
+    char *body = malloc(len + 1), err[256];
+    memcpy(body, data, len);
+    body[len] = '\0';
+    int64_t from = 0, to = 0;
+    int b = query_boundary(body, 3, &from, &to);
+    if (b == 1 && to - from != 1000000)
+        abort();
+    char *out = query_reply_from_influx(body, b == 1 ? body : NULL, 3, err,
+                                        sizeof err);
+    if (out) {
+        json_object *o = json_tokener_parse(out), *ev;
+        if (!o || !json_object_object_get_ex(o, "events", &ev) ||
+            json_object_array_length(ev) > 3)
+            abort();
+        json_object_put(o);
+    } else if (!err[0]) {
+        abort();
+    }
+    free(out);
+    free(body);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     query_request req;
     char err[256];
+    as_answer(data, len);
     if (query_request_parse((const char *)data, len, 1000, &req, err,
                             sizeof err) != 0) {
         if (!err[0])
@@ -33,11 +61,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     else
         snprintf(num, sizeof num, "> %lld", (long long)req.min_criticality);
     snprintf(want, sizeof want,
-             "SELECT \"criticality\",\"eventMessage\",\"timestamp\" FROM "
-             "\"event\" WHERE \"criticality\" %s ORDER BY time DESC LIMIT %lld",
-             num, (long long)req.count);
+             "SELECT \"criticality\",\"eventMessage\",\"sub_ns\",\"timestamp\" "
+             "FROM \"event\" WHERE \"criticality\" %s ORDER BY time DESC "
+             "LIMIT %lld",
+             num, (long long)req.count + 1);
     char *q = query_build_influxql("event", NULL, NULL, 0, &req);
     if (!q || strcmp(q, want) != 0)
+        abort();
+    free(q);
+    /* The boundary read: the same condition, a time range of two printed
+     * integers, a fixed limit. */
+    char range[320];
+    snprintf(range, sizeof range,
+             "%.*s AND time >= %lld AND time < %lld ORDER BY time DESC LIMIT %d",
+             (int)(strstr(want, " ORDER BY") - want), want,
+             (long long)req.count * 1000000, (long long)req.count * 1000000 + 1000000,
+             QUERY_BOUNDARY_MAX);
+    q = query_build_range("event", NULL, NULL, 0, &req, req.count * 1000000,
+                          req.count * 1000000 + 1000000);
+    if (!q || strcmp(q, range) != 0)
         abort();
     free(q);
     /* With bands (here every band that could hold a value above X; the

@@ -30,10 +30,7 @@ stat() {
 }
 points() { influx_count events event; }
 points_ge() { [ "$(points)" -ge "$1" ]; }
-distinct_points() {
-    influx_q events 'SELECT COUNT(DISTINCT("timestamp")) FROM "event"' |
-        jq '.results[0].series[0].values[0][1] // 0'
-}
+distinct_points() { distinct_events events; }
 # One line with every count a fault test saw (the writer must be running).
 report() {
     diag "published=$1 stored=$(points) distinct=$(distinct_points)" \

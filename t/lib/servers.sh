@@ -261,6 +261,19 @@ influx_q() { # db query
     curl -sS -XPOST "$INFLUX_URL/query" --data-urlencode "db=$1" --data-urlencode "q=$2"
 }
 
+# Stored events, decoded from the points (t/lib/points.jq), as sorted
+# canonical JSON lines {criticality, eventMessage, timestamp} with the
+# timestamp as norm_ts writes it; norm_events makes published events alike.
+stored_events() { # db [WHERE ...]
+    influx_q "$1" "SELECT \"criticality\",\"eventMessage\",\"sub_ns\" FROM \"event\" ${2:-}" |
+        jq -c -S -L "$top_srcdir/t/lib" 'include "points"; stored_events' | sort
+}
+norm_events() { # < JSON lines
+    jq -c -S -L "$top_srcdir/t/lib" 'include "points"; {criticality, eventMessage, timestamp: (.timestamp | norm_ts)}' | sort
+}
+# How many distinct (timestamp, criticality, message) events are stored.
+distinct_events() { stored_events "$1" | uniq | wc -l | tr -d ' '; }
+
 influx_create_db() { influx_q "" "CREATE DATABASE \"$1\"" >/dev/null; }
 
 # Number of points in a measurement (the largest per-field count), 0 if none.
