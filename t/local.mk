@@ -15,7 +15,7 @@ AM_TESTS_ENVIRONMENT = \
 	EVHOST_PLUGIN_PATH='$(abs_top_builddir)/plugins/generator/.libs:$(abs_top_builddir)/plugins/influx-sink/.libs:$(abs_top_builddir)/plugins/influx-query/.libs:$(abs_top_builddir)/plugins/query-client/.libs:$(abs_top_builddir)/plugins/file-sink/.libs:$(abs_top_builddir)/t/plugins/.libs:$(abs_top_builddir)/plugins/tail/.libs:$(abs_top_builddir)/plugins/http-ingest/.libs'; export EVHOST_PLUGIN_PATH;
 
 # Shared helpers sourced by shell tests.
-EXTRA_DIST += t/lib/tap.sh t/lib/servers.sh t/lib/deps.sh t/check t/demo
+EXTRA_DIST += t/lib/tap.sh t/lib/servers.sh t/lib/points.jq t/lib/deps.sh t/check t/demo
 
 include $(srcdir)/t/host.mk
 include $(srcdir)/t/lib.mk

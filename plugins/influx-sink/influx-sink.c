@@ -18,7 +18,8 @@
  * the stream sequence.  Core NATS has none: a per-instance counter, started
  * from the wall clock in microseconds so that a restarted sink does not
  * reuse the slots of its previous run, and the writer tag (writer_id,
- * default "<hostname>/<instance>") keeps two sinks of one queue group apart.
+ * default "<hostname>/<pid>/<instance>") keeps two sinks of one queue group
+ * apart.
  */
 #include <evhost/plugin.h>
 #include <json-c/json.h>
@@ -165,7 +166,9 @@ static int check_own_tags(evh_instance *inst, evl_lp_map *map)
     return rc;
 }
 
-/* "<hostname>/<instance>", or the configured writer_id: a valid tag value. */
+/* "<hostname>/<pid>/<instance>", or the configured writer_id: a valid tag
+ * value.  The pid tells apart two hosts of one config on one machine; a
+ * restart adds at most one series per band in use (core NATS only). */
 static int writer_id(sink *s, const char *conf)
 {
     char host[256] = "";
@@ -174,10 +177,10 @@ static int writer_id(sink *s, const char *conf)
     } else {
         if (gethostname(host, sizeof host - 1) != 0 || !host[0])
             snprintf(host, sizeof host, "localhost");
-        size_t n = strlen(host) + strlen(evh_instance_name(s->inst)) + 2;
+        size_t n = strlen(host) + strlen(evh_instance_name(s->inst)) + 24;
         s->writer_id = malloc(n);
         if (s->writer_id)
-            snprintf(s->writer_id, n, "%s/%s", host,
+            snprintf(s->writer_id, n, "%s/%ld/%s", host, (long)getpid(),
                      evh_instance_name(s->inst));
     }
     if (!s->writer_id)
