@@ -10,7 +10,7 @@ FUZZ_SECONDS = 30
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-include $(top_builddir)/config.h -I$(top_srcdir)/plugins/lib \
 	-I$(top_srcdir)/plugins/influx-query
-FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/buf.c \
+FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/event_scan.c plugins/lib/buf.c \
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
 	plugins/lib/event.c plugins/lib/buf.c

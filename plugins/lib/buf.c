@@ -1,6 +1,5 @@
 #include "buf.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,9 +37,18 @@ int evl_buf_addc(evl_buf *b, char c) { return evl_buf_add(b, &c, 1); }
 
 int evl_buf_add_i64(evl_buf *b, long long v)
 {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", v);
-    return evl_buf_add(b, tmp, (size_t)n);
+    /* Digits by hand: snprintf was 6% of the sink's CPU (two integers per
+     * point).  Negated as unsigned so that LLONG_MIN works. */
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return evl_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void evl_buf_reset(evl_buf *b)

@@ -37,6 +37,19 @@ typedef struct evl_event {
 int evl_event_parse(const char *data, size_t len, size_t max_len,
                     evl_event *ev, char *err, size_t errlen);
 
+/**
+ * The fast path for a flat event (event_scan.c): one pass, no JSON tree.
+ * Returns 0 with `ev` filled exactly as evl_event_parse would fill it, but
+ * ev->obj NULL and the strings decoded into `scratch` (valid until its next
+ * use); or 1 when the event needs evl_event_parse -- anything unusual,
+ * every error included (call evl_event_parse then, for its verdict and its
+ * reason).  Accepts nothing evl_event_parse refuses.  An event with
+ * ev->obj NULL needs no evl_event_free.
+ */
+struct evl_buf;
+int evl_event_scan(const char *data, size_t len, size_t max_len,
+                   evl_event *ev, struct evl_buf *scratch);
+
 /** Free what evl_event_parse allocated; safe on a zeroed event. */
 void evl_event_free(evl_event *ev);
 

@@ -25,15 +25,31 @@ static int check_name(const char *s, size_t n, const char *special)
     return 0;
 }
 
-static int add_escaped(evl_buf *b, const char *s, size_t n, const char *special)
+/* Which bytes each element escapes: one table load per byte instead of a
+ * strchr (7% of the sink's CPU in perf). */
+enum { ESC_MEAS = 1, ESC_KEY = 2, ESC_STR = 4 };
+static const unsigned char esc_class[256] = {
+    [','] = ESC_MEAS | ESC_KEY, [' '] = ESC_MEAS | ESC_KEY, ['='] = ESC_KEY,
+    ['"'] = ESC_STR, ['\\'] = ESC_STR,
+};
+
+static int add_escaped(evl_buf *b, const char *s, size_t n, int cls)
 {
     if (evl_buf_reserve(b, n * 2) != 0)
         return -1;
     char *out = b->data + b->len;
-    for (size_t i = 0; i < n; i++) {
-        if (strchr(special, s[i]) && s[i] != '\0')
+    const char *end = s + n;
+    while (s < end) {
+        /* Copy a run of plain bytes at once. */
+        const char *run = s;
+        while (s < end && !(esc_class[(unsigned char)*s] & cls))
+            s++;
+        memcpy(out, run, (size_t)(s - run));
+        out += s - run;
+        if (s < end) {
             *out++ = '\\';
-        *out++ = s[i];
+            *out++ = *s++;
+        }
     }
     b->len = (size_t)(out - b->data);
     b->data[b->len] = '\0';
@@ -44,19 +60,19 @@ int evl_lp_measurement(evl_buf *b, const char *s, size_t n)
 {
     if (check_name(s, n, ", ") != 0 || s[0] == '#')
         return -1;
-    return add_escaped(b, s, n, ", ");
+    return add_escaped(b, s, n, ESC_MEAS);
 }
 
 int evl_lp_key(evl_buf *b, const char *s, size_t n)
 {
     if (check_name(s, n, ",= ") != 0)
         return -1;
-    return add_escaped(b, s, n, ",= ");
+    return add_escaped(b, s, n, ESC_KEY);
 }
 
 int evl_lp_string(evl_buf *b, const char *s, size_t n)
 {
-    if (evl_buf_addc(b, '"') != 0 || add_escaped(b, s, n, "\"\\") != 0)
+    if (evl_buf_addc(b, '"') != 0 || add_escaped(b, s, n, ESC_STR) != 0)
         return -1;
     return evl_buf_addc(b, '"');
 }

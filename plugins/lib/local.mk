@@ -4,7 +4,7 @@
 # only the plugins that talk to InfluxDB load libcurl and its TLS stack.
 noinst_LTLIBRARIES += plugins/lib/libevl.la plugins/lib/libevl-influx.la
 plugins_lib_libevl_la_SOURCES = \
-	plugins/lib/event.c plugins/lib/event.h \
+	plugins/lib/event.c plugins/lib/event.h plugins/lib/event_scan.c \
 	plugins/lib/buf.c plugins/lib/buf.h \
 	plugins/lib/table.c plugins/lib/table.h \
 	plugins/lib/lineproto.c plugins/lib/lineproto.h \

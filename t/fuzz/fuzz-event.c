@@ -128,10 +128,25 @@ static void lp_free(lp_point *pt)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-    evl_event ev, back;
+    evl_event ev, back, fast;
     char err[256];
-    if (evl_event_parse((const char *)data, len, 0, &ev, err, sizeof err) != 0)
+    evl_buf scratch = {0};
+    /* The fast path accepts only what the full parser accepts, with the
+     * same values. */
+    int fast_rc = evl_event_scan((const char *)data, len, 0, &fast, &scratch);
+    if (evl_event_parse((const char *)data, len, 0, &ev, err, sizeof err) != 0) {
+        if (fast_rc == 0)
+            abort();
+        evl_buf_free(&scratch);
         return 0;
+    }
+    if (fast_rc == 0 &&
+        (fast.criticality != ev.criticality || fast.time_ns != ev.time_ns ||
+         strcmp(fast.timestamp, ev.timestamp) != 0 ||
+         fast.message_len != ev.message_len ||
+         memcmp(fast.message, ev.message, ev.message_len) != 0 || fast.obj))
+        abort();
+    evl_buf_free(&scratch);
     size_t cap = 6 * len + 256;
     char *buf = malloc(cap);
     int n = evl_event_format(buf, cap, ev.criticality, ev.timestamp, ev.message);
