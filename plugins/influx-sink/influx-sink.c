@@ -29,41 +29,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "cfgread.h"
 #include "event.h"
 #include "influx.h"
 #include "lineproto.h"
 
-enum line_state { LINE_PENDING, LINE_WRITTEN, LINE_POISON };
-
 typedef struct sink {
     evh_instance *inst;
-    evl_influx *db;
+    evl_influx *db; /* the start-up check; writes go through `pool` */
     evl_influx_conf dbconf;
     char *password, *token;
     evl_lp_map map;
     const char **tags, **fields;
     int64_t batch_size, flush_interval_ms, max_event_bytes, max_pending;
     int64_t retry_initial_ms, retry_max_ms, drain_timeout_ms;
+    int64_t writes_in_flight;
     const char *dead_letter;
-    bool create_database, db_create_tried;
+    bool create_database;
     char *writer_id; /* the core-NATS writer tag's value */
 
     evl_buf scratch; /* the fast event path's decoded strings */
 
-    /* the batch: lines in `body`, line i spans off[i]..off[i+1] */
-    evl_buf body;
-    size_t *off;
-    evh_msg **msgs;
-    unsigned char *state;
-    size_t n, cap;
-    int64_t first_ns; /* monotonic time the oldest pending line arrived */
+    writers *pool;
+    batch *fill;                     /* being filled */
+    batch *waiting, **waiting_tail;  /* failed: written again after backoff */
+    batch *spare;                    /* emptied, for reuse */
+    size_t nspare;
+    size_t held; /* lines in every batch: fill, in flight, waiting */
 
     bool failing;
     int64_t next_try_ns, backoff_ms, failures;
     uint64_t core_slot, rng;
-    int64_t invalid_logged_ns;
 } sink;
 
 static int64_t mono_ns(void)
@@ -246,6 +244,8 @@ static int sink_configure(evh_instance *inst, void **state)
                        &s->retry_max_ms));
     EVL_READ(rc, evh_config_int(inst, "drain_timeout_ms", 5000, 0, 3600000,
                        &s->drain_timeout_ms));
+    EVL_READ(rc, evh_config_int(inst, "writes_in_flight", 2, 1, 16,
+                                &s->writes_in_flight));
     EVL_READ(rc, evh_config_string(inst, "dead_letter", NULL, &s->dead_letter));
     EVL_READ(rc, evh_config_bool(inst, "create_database", true,
                                  &s->create_database));
@@ -297,30 +297,11 @@ static int sink_configure(evh_instance *inst, void **state)
     if (!s->db)
         return EVH_ENOMEM;
     s->backoff_ms = s->retry_initial_ms;
+    s->waiting_tail = &s->waiting;
     return EVH_OK;
 }
 
 /* ------------------------------------------------------------- batch ---- */
-
-static int grow(sink *s)
-{
-    if (s->n + 1 < s->cap)
-        return 0;
-    size_t cap = s->cap ? s->cap * 2 : 1024;
-    size_t *off = realloc(s->off, (cap + 1) * sizeof *off);
-    if (off)
-        s->off = off;
-    evh_msg **m = realloc(s->msgs, cap * sizeof *m);
-    if (m)
-        s->msgs = m;
-    unsigned char *st = realloc(s->state, cap);
-    if (st)
-        s->state = st;
-    if (!off || !m || !st)
-        return -1;
-    s->cap = cap;
-    return 0;
-}
 
 static void dead_letter(sink *s, evh_msg *msg, const char *why)
 {
@@ -332,116 +313,89 @@ static void dead_letter(sink *s, evh_msg *msg, const char *why)
     (void)why;
 }
 
-/* Drop written and poisoned lines from the batch, keeping the order. */
-static void compact(sink *s)
+static batch *new_batch(sink *s)
 {
-    size_t w = 0, bytes = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->state[i] != LINE_PENDING)
-            continue;
-        size_t len = s->off[i + 1] - s->off[i];
-        memmove(s->body.data + bytes, s->body.data + s->off[i], len);
-        s->off[w] = bytes;
-        s->msgs[w] = s->msgs[i];
-        s->state[w] = LINE_PENDING;
-        bytes += len;
-        w++;
+    batch *b = s->spare;
+    if (b) {
+        s->spare = b->next;
+        s->nspare--;
+        b->next = NULL;
+        return b;
     }
-    s->n = w;
-    s->off[w] = bytes;
-    s->body.len = bytes;
-    if (s->body.data)
-        s->body.data[bytes] = '\0';
-    if (w == 0)
-        s->first_ns = 0;
+    return calloc(1, sizeof *b);
 }
 
-static void create_db(sink *s)
+/* An emptied batch: kept for reuse (its buffers stay allocated), a few. */
+static void recycle(sink *s, batch *b)
 {
-    char q[512], err[256], *out = NULL;
-    evl_buf id = {0};
-    const char *db = s->dbconf.database;
-    s->db_create_tried = true;
-    for (const char *p = db; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            evl_buf_addc(&id, '\\');
-        evl_buf_addc(&id, *p);
-    }
-    snprintf(q, sizeof q, "CREATE DATABASE \"%s\"", id.data ? id.data : "");
-    evl_buf_free(&id);
-    if (evl_influx_query(s->db, q, NULL, &out, err, sizeof err) == 0)
-        evh_log(s->inst, EVH_LOG_INFO, "created InfluxDB database \"%s\"", db);
-    else
-        evh_log(s->inst, EVH_LOG_WARN, "could not create database \"%s\": %s",
-                db, err);
-    free(out);
-}
-
-/* Write lines [lo, hi); mark them written or poison.  Returns 0 when
- * every line was settled, or -1 (retry later) with the reason in res. */
-static int write_range(sink *s, size_t lo, size_t hi, evl_write_result *res)
-{
-    size_t a = s->off[lo], b = s->off[hi];
-    evl_influx_write(s->db, s->body.data + a, b - a, res);
-    switch (res->outcome) {
-    case EVL_WRITE_OK:
-        for (size_t i = lo; i < hi; i++)
-            s->state[i] = LINE_WRITTEN;
-        return 0;
-    case EVL_WRITE_BAD_DATA:
-    case EVL_WRITE_TOO_LARGE:
-        if (hi - lo == 1) {
-            /* This point alone is refused: it is poison, not an outage. */
-            evh_log(s->inst, EVH_LOG_WARN,
-                    "InfluxDB rejected a point (HTTP %ld: %s); "
-                    "dead-lettering it",
-                    res->http_status, res->message);
-            evh_counter_add(s->inst, "rejected", 1);
-            dead_letter(s, s->msgs[lo], res->message);
-            evh_msg_term(s->msgs[lo]);
-            s->state[lo] = LINE_POISON;
-            return 0;
-        }
-        {
-            size_t mid = lo + (hi - lo) / 2;
-            evl_write_result r2;
-            if (write_range(s, lo, mid, res) != 0)
-                return -1;
-            if (write_range(s, mid, hi, &r2) != 0) {
-                *res = r2;
-                return -1;
-            }
-            return 0;
-        }
-    case EVL_WRITE_NOT_FOUND:
-        if (s->create_database && !s->db_create_tried &&
-            s->dbconf.api == EVL_INFLUX_V1) {
-            create_db(s);
-            return write_range(s, lo, hi, res);
-        }
-        return -1;
-    default:
-        return -1;
-    }
-}
-
-static void flush(sink *s)
-{
-    if (s->n == 0)
+    if (s->nspare >= (size_t)s->writes_in_flight + 2) {
+        batch_free(b);
         return;
-    evl_write_result res;
-    int rc = write_range(s, 0, s->n, &res);
+    }
+    b->n = 0;
+    b->body.len = 0;
+    b->first_ns = 0;
+    b->next = s->spare;
+    s->spare = b;
+    s->nspare++;
+}
+
+static void wait_list_add(sink *s, batch *b)
+{
+    b->next = NULL;
+    *s->waiting_tail = b;
+    s->waiting_tail = &b->next;
+}
+
+static batch *wait_list_pop(sink *s)
+{
+    batch *b = s->waiting;
+    if (b) {
+        s->waiting = b->next;
+        if (!s->waiting)
+            s->waiting_tail = &s->waiting;
+        b->next = NULL;
+    }
+    return b;
+}
+
+/* The filled batch goes to the writers, or waits while InfluxDB fails. */
+static void seal(sink *s)
+{
+    batch *b = s->fill;
+    if (!b || b->n == 0)
+        return;
+    s->fill = NULL;
+    if (s->failing)
+        wait_list_add(s, b);
+    else
+        writers_submit(s->pool, b);
+}
+
+/* A batch back from a writer: ack what is stored, settle the poison, and
+ * keep the rest for a retry with a jittered, capped backoff. */
+static void settle(sink *s, batch *b)
+{
     size_t written = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->state[i] == LINE_WRITTEN) {
-            evh_msg_ack(s->msgs[i]);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->state[i] == LINE_WRITTEN) {
+            evh_msg_ack(b->msgs[i]);
             written++;
+        } else if (b->state[i] == LINE_POISON) {
+            const char *why = b->why && b->why[i] ? b->why[i] : "refused";
+            evh_log(s->inst, EVH_LOG_WARN,
+                    "InfluxDB rejected a point (%s); dead-lettering it", why);
+            evh_counter_add(s->inst, "rejected", 1);
+            dead_letter(s, b->msgs[i], why);
+            evh_msg_term(b->msgs[i]);
         }
     }
+    size_t before = b->n;
     evh_counter_add(s->inst, "written", (int64_t)written);
     evh_counter_add(s->inst, "batches", 1);
-    compact(s);
-    if (rc == 0) {
+    batch_compact(b);
+    s->held -= before - b->n;
+    if (b->rc == 0) {
         if (s->failing)
             evh_log(s->inst, EVH_LOG_INFO,
                     "InfluxDB accepts writes again (after %lld failed "
@@ -450,45 +404,79 @@ static void flush(sink *s)
         s->failing = false;
         s->failures = 0;
         s->backoff_ms = s->retry_initial_ms;
-        return;
+        if (b->n == 0) {
+            recycle(s, b);
+            return;
+        }
     }
-    /* Keep the batch; try again after a jittered, capped backoff. */
     evh_counter_add(s->inst, "retries", 1);
     s->failures++;
+    const evl_write_result *res = &b->res;
     if (!s->failing)
         evh_log(s->inst, EVH_LOG_ERROR,
                 "InfluxDB write failed (%s%s%s); keeping %zu points and "
                 "retrying with backoff up to %lld ms",
-                evl_write_outcome_name(res.outcome), res.message[0] ? ": " : "",
-                res.message, s->n, (long long)s->retry_max_ms);
+                evl_write_outcome_name(res->outcome),
+                res->message[0] ? ": " : "", res->message, s->held,
+                (long long)s->retry_max_ms);
     else
         evh_log(s->inst, EVH_LOG_DEBUG, "InfluxDB write failed again (%s)",
-                res.message);
+                res->message);
     s->failing = true;
     int64_t wait = s->backoff_ms;
     wait = wait / 2 + (int64_t)(rnd(s) % (uint64_t)(wait / 2 + 1));
-    if (res.retry_after_ms > wait)
-        wait = res.retry_after_ms;
+    if (res->retry_after_ms > wait)
+        wait = res->retry_after_ms;
     if (wait > s->retry_max_ms)
         wait = s->retry_max_ms;
     s->next_try_ns = mono_ns() + wait * 1000000;
     s->backoff_ms = s->backoff_ms * 2 > s->retry_max_ms ? s->retry_max_ms
                                                           : s->backoff_ms * 2;
+    wait_list_add(s, b);
 }
 
-static bool may_write(const sink *s, int64_t now)
+static void collect(sink *s)
 {
-    return !s->failing || now >= s->next_try_ns;
+    batch *b;
+    while ((b = writers_done(s->pool)))
+        settle(s, b);
+}
+
+/* Waiting batches go out again: all of them once InfluxDB accepts writes;
+ * while it fails, one at a time after the backoff, as a probe. */
+static void retry_waiting(sink *s, int64_t now, bool force)
+{
+    if (!s->waiting)
+        return;
+    if (!s->failing) {
+        batch *b;
+        while ((b = wait_list_pop(s)))
+            writers_submit(s->pool, b);
+        return;
+    }
+    if ((force || now >= s->next_try_ns) && writers_busy(s->pool) == 0)
+        writers_submit(s->pool, wait_list_pop(s));
 }
 
 static void on_tick(void *state, int64_t now)
 {
     sink *s = state;
-    if (s->n == 0)
-        return;
-    if (s->failing ? now >= s->next_try_ns
-                   : now - s->first_ns >= s->flush_interval_ms * 1000000)
-        flush(s);
+    collect(s);
+    if (s->fill && s->fill->n &&
+        now - s->fill->first_ns >= s->flush_interval_ms * 1000000)
+        seal(s);
+    retry_waiting(s, now, false);
+}
+
+static void refuse(sink *s, evh_msg *msg, const char *err)
+{
+    evh_counter_add(s->inst, "invalid", 1);
+    evh_log(s->inst, EVH_LOG_WARN, "refused an event on %s: %s",
+            evh_msg_subject(msg), err);
+    dead_letter(s, msg, err);
+    /* Poison never gets better: no redelivery. */
+    if (evh_msg_is_jetstream(msg))
+        evh_msg_term(msg);
 }
 
 static int sink_on_msg(void *state, evh_msg *msg)
@@ -499,6 +487,7 @@ static int sink_on_msg(void *state, evh_msg *msg)
     evl_event ev;
     char err[256];
 
+    collect(s);
     /* The fast path when no tag or extra field needs the JSON tree; the
      * full parser for the rest and for every verdict on bad input. */
     bool flat = s->map.ntags == 0 && s->map.nfields == 0;
@@ -506,16 +495,13 @@ static int sink_on_msg(void *state, evh_msg *msg)
                                  &s->scratch) != 0) &&
         evl_event_parse(data, len, (size_t)s->max_event_bytes, &ev, err,
                         sizeof err) != 0) {
-        evh_counter_add(s->inst, "invalid", 1);
-        evh_log(s->inst, EVH_LOG_WARN, "refused an event on %s: %s",
-                evh_msg_subject(msg), err);
-        dead_letter(s, msg, err);
-        /* Poison never gets better: no redelivery. */
-        if (evh_msg_is_jetstream(msg))
-            evh_msg_term(msg);
+        refuse(s, msg, err);
         return EVH_OK;
     }
-    if (s->n >= (size_t)s->max_pending || grow(s) != 0) {
+    if (!s->fill)
+        s->fill = new_batch(s);
+    batch *b = s->fill;
+    if (s->held >= (size_t)s->max_pending || !b || batch_grow(b) != 0) {
         evl_event_free(&ev);
         if (evh_msg_is_jetstream(msg)) {
             /* Back-pressure: the stream keeps it; come back later. */
@@ -526,32 +512,28 @@ static int sink_on_msg(void *state, evh_msg *msg)
         evh_log(s->inst, EVH_LOG_ERROR,
                 "dropping events: %zu points wait for InfluxDB (max_pending); "
                 "core NATS cannot hold them (use JetStream)",
-                s->n);
+                s->held);
         return EVH_OK;
     }
-    s->off[s->n] = s->body.len;
+    b->off[b->n] = b->body.len;
     uint64_t seq = evh_msg_stream_seq(msg);
-    if (evl_lp_event(&s->body, &s->map, &ev, seq ? seq : s->core_slot++,
+    if (evl_lp_event(&b->body, &s->map, &ev, seq ? seq : s->core_slot++,
                      seq ? NULL : s->writer_id, err, sizeof err) != 0) {
         evl_event_free(&ev);
-        evh_counter_add(s->inst, "invalid", 1);
-        evh_log(s->inst, EVH_LOG_WARN, "refused an event on %s: %s",
-                evh_msg_subject(msg), err);
-        dead_letter(s, msg, err);
-        if (evh_msg_is_jetstream(msg))
-            evh_msg_term(msg);
+        refuse(s, msg, err);
         return EVH_OK;
     }
     evl_event_free(&ev);
     evh_msg_hold(msg);
-    s->msgs[s->n] = msg;
-    s->state[s->n] = LINE_PENDING;
-    if (s->n == 0)
-        s->first_ns = mono_ns();
-    s->n++;
-    s->off[s->n] = s->body.len;
-    if (s->n >= (size_t)s->batch_size && may_write(s, mono_ns()))
-        flush(s);
+    b->msgs[b->n] = msg;
+    b->state[b->n] = LINE_PENDING;
+    if (b->n == 0)
+        b->first_ns = mono_ns();
+    b->n++;
+    b->off[b->n] = b->body.len;
+    s->held++;
+    if (b->n >= (size_t)s->batch_size)
+        seal(s);
     return EVH_OK;
 }
 
@@ -566,12 +548,41 @@ static int sink_start(void *state)
                 err);
         return EVH_ECONFIG;
     }
+    s->pool = writers_start(s->inst, &s->dbconf, (int)s->writes_in_flight,
+                            s->create_database);
+    if (!s->pool)
+        return EVH_ENOMEM;
+    /* Short: a written batch is acked at the next tick when no message
+     * comes (with messages flowing, on_msg settles it first). */
     int64_t tick = s->flush_interval_ms / 4;
     if (tick < 5)
         tick = 5;
-    if (tick > 100)
-        tick = 100;
+    if (tick > 20)
+        tick = 20;
     return evh_timer_add(s->inst, tick, on_tick, NULL);
+}
+
+static bool all_jetstream(const batch *b)
+{
+    for (size_t i = 0; b && i < b->n; i++)
+        if (!evh_msg_is_jetstream(b->msgs[i]))
+            return false;
+    return true;
+}
+
+/* Hand back what a batch still holds: nak'ed (JetStream redelivers it to
+ * the next writer) or, on core NATS, lost and counted. */
+static void give_back(sink *s, batch *b, size_t *js, size_t *all)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (evh_msg_is_jetstream(b->msgs[i]))
+            (*js)++;
+        evh_msg_nak(b->msgs[i], 0);
+    }
+    *all += b->n;
+    s->held -= b->n;
+    b->n = 0;
+    batch_free(b);
 }
 
 /* Intake stopped: write what we hold, within drain_timeout_ms.  What still
@@ -580,42 +591,47 @@ static int sink_start(void *state)
 static void sink_drain(void *state)
 {
     sink *s = state;
+    if (!s->pool)
+        return;
     int64_t deadline = mono_ns() + s->drain_timeout_ms * 1000000;
-    bool all_js = true;
-    for (size_t i = 0; i < s->n; i++)
-        all_js = all_js && evh_msg_is_jetstream(s->msgs[i]);
+    collect(s);
+    seal(s);
+    bool all_js = all_jetstream(s->fill);
+    for (batch *b = s->waiting; b; b = b->next)
+        all_js = all_js && all_jetstream(b);
     /* InfluxDB already failing and JetStream holding every message: one
      * last try, then hand them back; waiting out the backoff would only
      * delay the stop (a reload would abandon the instance). */
-    if (s->failing && all_js) {
-        flush(s);
-        deadline = 0;
-    }
-    while (s->n > 0) {
-        int64_t now = mono_ns();
-        if (may_write(s, now))
-            flush(s);
-        if (s->n == 0 || mono_ns() >= deadline)
+    bool last_try = s->failing && all_js;
+    if (last_try)
+        retry_waiting(s, 0, true);
+    for (;;) {
+        collect(s);
+        if (!last_try)
+            retry_waiting(s, mono_ns(), false);
+        size_t busy = writers_busy(s->pool);
+        if (busy == 0 && (!s->waiting || last_try || mono_ns() >= deadline))
             break;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        /* Writes in flight come back before their messages are handed
+         * back: each is bounded by timeout_ms. */
+        writers_wait(s->pool, 20);
     }
-    if (s->n == 0)
+    size_t js = 0, all = 0;
+    batch *b;
+    while ((b = wait_list_pop(s)))
+        give_back(s, b, &js, &all);
+    if (s->fill) {
+        give_back(s, s->fill, &js, &all);
+        s->fill = NULL;
+    }
+    if (all == 0)
         return;
-    size_t js = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (evh_msg_is_jetstream(s->msgs[i]))
-            js++;
-        evh_msg_nak(s->msgs[i], 0);
-    }
-    if (js < s->n)
-        evh_counter_add(s->inst, "dropped", (int64_t)(s->n - js));
-    evh_log(s->inst, js == s->n ? EVH_LOG_WARN : EVH_LOG_ERROR,
+    if (js < all)
+        evh_counter_add(s->inst, "dropped", (int64_t)(all - js));
+    evh_log(s->inst, js == all ? EVH_LOG_WARN : EVH_LOG_ERROR,
             "stopping with %zu points not written: %zu returned to "
             "JetStream, %zu lost (core NATS)",
-            s->n, js, s->n - js);
-    s->n = 0;
-    s->body.len = 0;
+            all, js, all - js);
 }
 
 static void sink_destroy(void *state)
@@ -623,6 +639,8 @@ static void sink_destroy(void *state)
     sink *s = state;
     if (!s)
         return;
+    writers_stop(s->pool);
+    writers_free(s->pool);
     evl_influx_free(s->db);
     if (s->password) {
         memset(s->password, 0, strlen(s->password));
@@ -635,11 +653,15 @@ static void sink_destroy(void *state)
     free(s->tags);
     free(s->fields);
     free(s->writer_id);
-    evl_buf_free(&s->body);
     evl_buf_free(&s->scratch);
-    free(s->off);
-    free(s->msgs);
-    free(s->state);
+    batch *b;
+    while ((b = wait_list_pop(s)))
+        batch_free(b);
+    batch_free(s->fill);
+    while ((b = s->spare)) {
+        s->spare = b->next;
+        batch_free(b);
+    }
     free(s);
 }
 
