@@ -7,7 +7,10 @@ t_bench_nats_bench_LDADD = $(NATS_LIBS)
 t_bench_lp_lines_SOURCES = t/bench/lp-lines.c
 t_bench_lp_lines_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_bench_lp_lines_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
-EXTRA_DIST += t/bench/run t/bench/http-ingest.sh
+# The Node.js peer: its npm packages are installed by the bench (npm ci).
+EXTRA_DIST += t/bench/run t/bench/http-ingest.sh \
+	t/bench/peer/writer.js t/bench/peer/package.json \
+	t/bench/peer/package-lock.json
 CLEANFILES += bench-results.md
 
 bench: all t/bench/nats-bench$(EXEEXT) t/bench/lp-lines$(EXEEXT)
