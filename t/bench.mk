@@ -1,11 +1,18 @@
 # The benchmark (make bench): figures, not pass/fail; never part of make check.
-check_PROGRAMS += t/bench/nats-bench
+check_PROGRAMS += t/bench/nats-bench t/bench/lp-lines
 t_bench_nats_bench_SOURCES = t/bench/nats-bench.c
 t_bench_nats_bench_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS)
 t_bench_nats_bench_LDADD = $(NATS_LIBS)
-EXTRA_DIST += t/bench/run t/bench/http-ingest.sh
+# The sink's exact lines for the raw InfluxDB rows, from libevl itself.
+t_bench_lp_lines_SOURCES = t/bench/lp-lines.c
+t_bench_lp_lines_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+t_bench_lp_lines_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
+# The Node.js peer: its npm packages are installed by the bench (npm ci).
+EXTRA_DIST += t/bench/run t/bench/http-ingest.sh \
+	t/bench/peer/writer.js t/bench/peer/package.json \
+	t/bench/peer/package-lock.json
 CLEANFILES += bench-results.md
 
-bench: all t/bench/nats-bench$(EXEEXT)
+bench: all t/bench/nats-bench$(EXEEXT) t/bench/lp-lines$(EXEEXT)
 	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/t/bench/run
 .PHONY: bench

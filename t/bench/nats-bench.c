@@ -11,6 +11,12 @@
  *   nats-bench req URL SUBJ PAYLOAD N
  *                                   N sequential requests; prints
  *                                   "p50_ms p99_ms max_ms errors"
+ *   nats-bench capture URL SUBJ N   subscribe (no pending limits), say
+ *                                   "ready" on stderr, then write the
+ *                                   first N payloads to stdout one per
+ *                                   line: the events the bench's rows share
+ *                                   (exit 1 if fewer came within 60 s of
+ *                                   the last one)
  */
 #include <nats/nats.h>
 #include <stdatomic.h>
@@ -140,6 +146,32 @@ int main(int argc, char **argv)
         printf("%.2f %.2f %.2f %d\n", lat[n / 2], lat[(n * 99) / 100],
                lat[n - 1], errors);
         free(lat);
+    } else if (strcmp(argv[1], "capture") == 0 && argc >= 5) {
+        long n = atol(argv[4]), got = 0;
+        natsSubscription *sub = NULL;
+        if (natsConnection_SubscribeSync(&sub, nc, argv[3]) != NATS_OK ||
+            natsSubscription_SetPendingLimits(sub, -1, -1) != NATS_OK ||
+            natsConnection_Flush(nc) != NATS_OK) {
+            fprintf(stderr, "nats-bench: cannot subscribe to %s\n", argv[3]);
+            rc = 1;
+        } else {
+            fprintf(stderr, "ready\n");
+            while (got < n) {
+                natsMsg *m = NULL;
+                if (natsSubscription_NextMsg(&m, sub, 60000) != NATS_OK)
+                    break;
+                fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m),
+                       stdout);
+                putchar('\n');
+                natsMsg_Destroy(m);
+                got++;
+            }
+            if (fflush(stdout) != 0 || got < n) {
+                fprintf(stderr, "nats-bench: captured %ld of %ld\n", got, n);
+                rc = 1;
+            }
+        }
+        natsSubscription_Destroy(sub);
     } else {
         rc = 2;
     }
