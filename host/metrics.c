@@ -171,11 +171,11 @@ char *metrics_text(evh_host *h, size_t *len)
                                               __ATOMIC_ACQUIRE);
              c; c = c->next) {
             if (!any)
-                family(f, "evhost_plugin_counter_total", "counter",
+                family(f, "evhost_plugin_counts_total", "counter",
                        "A plugin's own counter (evh_counter_add), named by "
                        "the counter label.");
             any = true;
-            fputs("evhost_plugin_counter_total", f);
+            fputs("evhost_plugin_counts_total", f);
             inst_labels(f, inst);
             fputs(",counter=\"", f);
             put_label(f, c->name);
