@@ -11,6 +11,7 @@
 
 #include "host.h"
 #include "log.h"
+#include "notify.h"
 #include "secret.h"
 
 static void on_disconnected(natsConnection *nc, void *closure)
@@ -221,6 +222,10 @@ int conn_open(evh_host *h, const atomic_bool *cancel)
         for (int64_t waited = 0; waited < wait; waited += 50) {
             if (*cancel)
                 return EVH_ESTOPPING;
+            /* Waiting for NATS is not hanging: keep systemd's watchdog fed
+             * and its STATUS= saying what we wait for. */
+            if (h->notify)
+                notify_tick(h->notify, h);
             nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
         }
     }

@@ -122,6 +122,7 @@ struct evh_host {
     int64_t started_ns;
     int64_t started_unix;       /* wall clock, for evhost_start_time_seconds */
     struct MHD_Daemon *metrics; /* the /metrics listener, or NULL */
+    struct evh_notify *notify;  /* systemd notification state (main thread) */
     _Atomic int64_t disconnects, reconnects, async_errors, slow_consumer;
     atomic_bool shutting_down;
     const atomic_bool *cancel; /* set by SIGTERM/SIGINT: stop waiting */

@@ -345,6 +345,7 @@ int main(int argc, char **argv)
 
     evh_notify nt;
     notify_init(&nt);
+    h.notify = &nt;
     int rc = 0;
     int crc = nats_Open(-1) == NATS_OK ? conn_open(&h, &g_stop) : EVH_ERR;
     if (crc != EVH_OK)

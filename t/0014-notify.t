@@ -25,9 +25,12 @@ NATS_EXTRA='reconnect_wait_ms = 100;'
 host_cfg "$T/n.cfg" n "{ plugin = \"testplug\"; name = \"a\"; subscribe = \"nt\"; config = { out = \"$T/a.out\"; }; },
 { plugin = \"testplug\"; name = \"b\"; subscribe = \"nt\"; config = { out = \"$T/b.out\"; }; }"
 NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=2000000 start_evhost n "$T/n.cfg"
-sleep 2
+sleep 3
 ok "host waiting for NATS is alive" kill -0 "$EVH_PID_n"
 is "$(count_msg 'READY=1')" 0 "no READY=1 while NATS is down (instances not started)"
+ok "...but the watchdog is fed while it waits ($(count_msg 'WATCHDOG=1') pings in 3 s)" test "$(count_msg 'WATCHDOG=1')" -ge 1
+like "$(grep 'STATUS=' "$MSGS" | head -1)" 'STATUS=0 of 2 instances running; in 0, out 0, errors 0, drops 0; NATS disconnected, 0 reconnects$' \
+    "...and STATUS= says what it waits for"
 start_nats
 wait_for 30 has_msg 'READY=1'
 s=$("$EVHOST" --stats -c "$T/n.cfg")
