@@ -2,7 +2,8 @@
 # Prometheus metrics for real: two evhost hosts (a JetStream publisher and
 # a durable consumer that naks every 10th message once) serve /metrics on
 # host.metrics_listen; Debian's prometheus scrapes both, and its HTTP API
-# returns exactly the counts the test caused.  promtool checks the format.
+# returns exactly the counts the test caused.  promtool checks the format;
+# every query of docs/grafana-evhost.json returns data.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/servers.sh"
 grep -q '^#define HAVE_MHD 1' "$top_builddir/config.h" ||
@@ -90,6 +91,20 @@ is "$(pq 'evhost_messages_out_total{exported_instance="gen",instance="127.0.0.1:
     "stored: the publisher's $N (our instance label is exported_instance; instance is the target)"
 is "$(pq 'evhost_jetstream_redeliveries_total{exported_instance="store",plugin="testplug"}')" $((N / 10)) "stored: $((N / 10)) redeliveries"
 is "$(pq 'count(evhost_build_info)')" 2 "build info from both hosts"
+
+# The example Grafana dashboard's queries run on this Prometheus and find data.
+dash="$top_srcdir/docs/grafana-evhost.json"
+has_series() { # PromQL -> at least one series, and a successful query
+    curl -sS -G "http://127.0.0.1:$PP/api/v1/query" --data-urlencode "query=$1" |
+        jq -e '.status == "success" and (.data.result | length) > 0' >/dev/null
+}
+n=0 bad=
+while IFS= read -r q; do
+    q=${q//\$job/evhost}
+    n=$((n + 1))
+    wait_for 30 has_series "$q" || bad="$bad [$q]"
+done < <(jq -r '.panels[].targets[].expr' "$dash")
+ok "the dashboard's $n queries all return series${bad:+; not:$bad}" test "$n" -ge 5 -a -z "$bad"
 
 stop_evhost sink
 is "$?" 0 "consumer stops cleanly with a listener"
