@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,52 @@
 #include "log.h"
 
 #define I64MAX INT64_MAX
+
+/* host.metrics_listen: "ADDRESS:PORT", a numeric IPv4 address or a
+ * bracketed IPv6 one ("[::1]:9464"); never a name to resolve, so checking
+ * a config needs no DNS and the listener binds exactly what was written. */
+static void parse_metrics_listen(cfg_ctx *cx, host_conf *c,
+                                 config_setting_t *h)
+{
+    const char *v = c->metrics_listen;
+    const char *colon = strrchr(v, ':');
+    char addr[64];
+    size_t alen = colon ? (size_t)(colon - v) : 0;
+    if (alen >= 2 && v[0] == '[' && v[alen - 1] == ']') {
+        v++;
+        alen -= 2;
+    }
+    if (!colon || !alen || alen >= sizeof addr || !colon[1] ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+        strlen(colon + 1) > 5 || atoi(colon + 1) > 65535) {
+        cfg_error(cx, h, "metrics_listen",
+                  "expected \"ADDRESS:PORT\" (for example \"127.0.0.1:9464\" "
+                  "or \"[::1]:9464\"), got \"%s\"", c->metrics_listen);
+        return;
+    }
+    memcpy(addr, v, alen);
+    addr[alen] = '\0';
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV |
+                                         AI_PASSIVE,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *ai = NULL;
+    int rc = getaddrinfo(addr, colon + 1, &hints, &ai);
+    if (rc != 0 || !ai || ai->ai_addrlen > sizeof c->metrics_addr) {
+        cfg_error(cx, h, "metrics_listen",
+                  "\"%s\" is not a numeric address and port: %s",
+                  c->metrics_listen, rc ? gai_strerror(rc) : "too long");
+    } else {
+        memcpy(&c->metrics_addr, ai->ai_addr, ai->ai_addrlen);
+        c->metrics_addrlen = ai->ai_addrlen;
+#ifndef HAVE_MHD
+        cfg_error(cx, h, "metrics_listen",
+                  "this evhost was built without libmicrohttpd "
+                  "(configure --disable-http-ingest): no /metrics listener");
+#endif
+    }
+    if (ai)
+        freeaddrinfo(ai);
+}
 
 static void parse_host(cfg_ctx *cx, host_conf *c, config_setting_t *root)
 {
@@ -25,6 +72,9 @@ static void parse_host(cfg_ctx *cx, host_conf *c, config_setting_t *root)
     cfg_bool(cx, h, "debug", false, &debug);
     cfg_int(cx, h, "stop_timeout_ms", 10000, 100, 3600000, &c->stop_timeout_ms);
     cfg_string(cx, h, "stats_subject", NULL, &stats);
+    cfg_string(cx, h, "metrics_listen", NULL, &c->metrics_listen);
+    if (c->metrics_listen)
+        parse_metrics_listen(cx, c, h);
 
     c->log_level = log_level_parse(level);
     if (c->log_level < 0) {

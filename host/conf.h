@@ -10,6 +10,7 @@
 #include <libconfig.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 typedef struct js_conf {
     bool enabled;
@@ -81,6 +82,9 @@ typedef struct host_conf {
     int log_level;
     int64_t stop_timeout_ms;
     char *stats_subject;
+    const char *metrics_listen; /* host.metrics_listen, NULL: no /metrics */
+    struct sockaddr_storage metrics_addr;
+    socklen_t metrics_addrlen;
     nats_conf nats;
     inst_conf *insts;
     int ninsts;

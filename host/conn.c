@@ -11,6 +11,7 @@
 
 #include "host.h"
 #include "log.h"
+#include "notify.h"
 #include "secret.h"
 
 static void on_disconnected(natsConnection *nc, void *closure)
@@ -115,13 +116,15 @@ natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
         if (s == NATS_OK)
             s = natsOptions_SetErrorHandler(o, on_error, h);
     }
+    char keyp[4096], credsp[4096], seedp[4096];
     if (s == NATS_OK && n->tls) {
         s = natsOptions_SetSecure(o, true);
         if (s == NATS_OK && n->tls_ca_file)
             s = natsOptions_LoadCATrustedCertificates(o, n->tls_ca_file);
         if (s == NATS_OK && n->tls_cert_file)
-            s = natsOptions_LoadCertificatesChain(o, n->tls_cert_file,
-                                                  n->tls_key_file);
+            s = natsOptions_LoadCertificatesChain(
+                o, n->tls_cert_file,
+                secret_path(n->tls_key_file, keyp, sizeof keyp));
         if (s == NATS_OK && n->tls_hostname)
             s = natsOptions_SetExpectedHostname(o, n->tls_hostname);
         if (s == NATS_OK && n->tls_skip_verify)
@@ -130,9 +133,11 @@ natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
             LOG_ERROR("nats.tls: %s", nats_GetLastError(NULL));
     }
     if (s == NATS_OK && n->creds_file)
-        s = natsOptions_SetUserCredentialsFromFiles(o, n->creds_file, NULL);
+        s = natsOptions_SetUserCredentialsFromFiles(
+            o, secret_path(n->creds_file, credsp, sizeof credsp), NULL);
     if (s == NATS_OK && n->nkey_seed_file)
-        s = natsOptions_SetNKeyFromSeed(o, n->nkey, n->nkey_seed_file);
+        s = natsOptions_SetNKeyFromSeed(
+            o, n->nkey, secret_path(n->nkey_seed_file, seedp, sizeof seedp));
     if (s == NATS_OK && n->user) {
         char *pw = NULL;
         if (n->password_file) {
@@ -217,6 +222,10 @@ int conn_open(evh_host *h, const atomic_bool *cancel)
         for (int64_t waited = 0; waited < wait; waited += 50) {
             if (*cancel)
                 return EVH_ESTOPPING;
+            /* Waiting for NATS is not hanging: keep systemd's watchdog fed
+             * and its STATUS= saying what we wait for. */
+            if (h->notify)
+                notify_tick(h->notify, h);
             nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
         }
     }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -16,6 +17,7 @@
 #include "loader.h"
 
 typedef struct evh_host evh_host;
+struct MHD_Daemon;
 
 /* A plugin-named counter; the list only grows, under inst->counters_lock. */
 typedef struct evh_counter {
@@ -94,6 +96,7 @@ struct evh_instance {
     _Atomic uint64_t msgid_seq;
 
     inst_stats st;
+    _Atomic int64_t js_pending; /* consumer's pending count, last message */
     pthread_mutex_t counters_lock;
     evh_counter *counters;
 };
@@ -106,7 +109,7 @@ struct evh_msg {
     bool held;
     bool settled;
     bool meta_parsed;    /* from the ack subject, lazily */
-    uint64_t stream_seq, deliveries;
+    uint64_t stream_seq, deliveries, pending;
 };
 
 struct evh_host {
@@ -117,6 +120,9 @@ struct evh_host {
     evh_instance **insts;
     int ninsts;
     int64_t started_ns;
+    int64_t started_unix;       /* wall clock, for evhost_start_time_seconds */
+    struct MHD_Daemon *metrics; /* the /metrics listener, or NULL */
+    struct evh_notify *notify;  /* systemd notification state (main thread) */
     _Atomic int64_t disconnects, reconnects, async_errors, slow_consumer;
     atomic_bool shutting_down;
     const atomic_bool *cancel; /* set by SIGTERM/SIGINT: stop waiting */
@@ -141,6 +147,10 @@ bool instance_wait_stopped(evh_instance *inst, int64_t deadline_ns);
 void instance_free(evh_instance *inst);
 void instance_dispatch(evh_instance *inst, natsMsg *m, bool js);
 
+/* msg.c: a JetStream message's delivery count and the consumer's pending
+ * count, from its ack subject, into the instance's counters. */
+void msg_note_js_delivery(evh_msg *msg);
+
 /* jetstream.c */
 int js_setup_stream(evh_instance *inst);
 int js_setup_consumer(evh_instance *inst);
@@ -158,7 +168,11 @@ void js_return_unfetched(evh_instance *inst);
 /* stats.c */
 int stats_serve(evh_host *h);
 char *stats_json(evh_host *h);
+/* Drops of an instance: the host's count plus nats.c's per subscription. */
+int64_t stats_inst_drops(evh_instance *inst);
 int stats_query(const char *config_path);
+/* One line for systemd's STATUS=: instances running, summed counters, NATS. */
+void stats_summary(evh_host *h, char *buf, size_t len);
 
 int status_from_nats(natsStatus s);
 

@@ -126,6 +126,8 @@ void instance_dispatch(evh_instance *inst, natsMsg *m, bool js)
     em->js = js;
     em->in_callback = true;
     inst->st.in++;
+    if (js)
+        msg_note_js_delivery(em);
 
     int rc = EVH_OK;
     if (inst->plugin->on_msg) {

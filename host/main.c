@@ -18,6 +18,8 @@
 
 #include "host.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 
 static atomic_bool g_stop, g_reload;
 
@@ -123,9 +125,11 @@ static void reload(evh_host *h)
     }
     if (strcmp(nc->nats_fingerprint ? nc->nats_fingerprint : "",
                h->conf->nats_fingerprint ? h->conf->nats_fingerprint : "") ||
-        strcmp(nc->name, h->conf->name))
-        LOG_WARN("changes to the `nats` block or host.name take effect only "
-                 "after a restart");
+        strcmp(nc->name, h->conf->name) ||
+        strcmp(nc->metrics_listen ? nc->metrics_listen : "",
+               h->conf->metrics_listen ? h->conf->metrics_listen : ""))
+        LOG_WARN("changes to the `nats` block, host.name or "
+                 "host.metrics_listen take effect only after a restart");
 
     int n = nc->ninsts;
     evh_instance **next = calloc((size_t)(n ? n : 1), sizeof *next);
@@ -311,7 +315,10 @@ int main(int argc, char **argv)
     if (!debug)
         log_set_level((evh_log_level)conf->log_level);
 
-    evh_host h = {.conf = conf, .started_ns = now_mono_ns(), .cancel = &g_stop};
+    evh_host h = {.conf = conf,
+                  .started_ns = now_mono_ns(),
+                  .started_unix = (int64_t)time(NULL),
+                  .cancel = &g_stop};
     pthread_mutex_init(&h.insts_lock, NULL);
     /* Configure the plugins even when the host blocks had errors, so one
      * run reports every problem. */
@@ -336,11 +343,16 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    evh_notify nt;
+    notify_init(&nt);
+    h.notify = &nt;
     int rc = 0;
     int crc = nats_Open(-1) == NATS_OK ? conn_open(&h, &g_stop) : EVH_ERR;
     if (crc != EVH_OK)
         rc = g_stop ? 0 : crc == EVH_ECONFIG ? 1 : 2;
     if (rc == 0 && !g_stop && stats_serve(&h) != EVH_OK)
+        rc = 2;
+    if (rc == 0 && !g_stop && metrics_start(&h) != EVH_OK)
         rc = 2;
     int started = 0;
     for (; rc == 0 && !g_stop && started < h.ninsts; started++) {
@@ -355,15 +367,20 @@ int main(int argc, char **argv)
             break;
         }
     }
-    if (rc == 0 && !g_stop)
+    if (rc == 0 && !g_stop) {
         LOG_INFO("running %d plugin instance%s (host %s)", h.ninsts,
                  h.ninsts == 1 ? "" : "s", conf->name);
+        notify_ready(&nt, &h);
+    }
 
     while (rc == 0 && !g_stop) {
         sleep_ms(50);
+        notify_tick(&nt, &h);
         if (g_reload) {
             g_reload = false;
+            notify_reloading(&nt);
             reload(&h);
+            notify_ready(&nt, &h);
         }
         if (all_done(&h)) {
             LOG_INFO("every instance finished its work; stopping");
@@ -372,6 +389,8 @@ int main(int argc, char **argv)
     }
 
     LOG_INFO("stopping");
+    notify_stopping(&nt);
+    metrics_stop(&h);
     h.shutting_down = true;
     /* Also frees instances that never started (their destroy still runs). */
     int stuck = stop_instances(h.insts, h.ninsts, h.conf->stop_timeout_ms);

@@ -67,6 +67,16 @@ static void parse_meta(const evh_msg *cmsg)
         return;
     msg->deliveries = strtoull(tok[d], NULL, 10);
     msg->stream_seq = strtoull(tok[d + 1], NULL, 10);
+    if (d + 4 < n)
+        msg->pending = strtoull(tok[d + 4], NULL, 10);
+}
+
+void msg_note_js_delivery(evh_msg *msg)
+{
+    parse_meta(msg);
+    if (msg->deliveries > 1)
+        msg->inst->st.redelivered++;
+    msg->inst->js_pending = (int64_t)msg->pending;
 }
 
 uint64_t evh_msg_stream_seq(const evh_msg *msg)

@@ -10,9 +10,22 @@
 
 #define SECRET_MAX 65536
 
-char *secret_read(const char *path, char *err, size_t errlen)
+const char *secret_path(const char *path, char *buf, size_t len)
+{
+    /* Under systemd the working directory is /, so a bare name meant
+     * nothing before: it can only be a credential's name. */
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (!path || !dir || !*dir || strchr(path, '/'))
+        return path;
+    int n = snprintf(buf, len, "%s/%s", dir, path);
+    return n > 0 && (size_t)n < len ? buf : path;
+}
+
+char *secret_read(const char *name, char *err, size_t errlen)
 {
     struct stat st;
+    char where[4096];
+    const char *path = secret_path(name, where, sizeof where);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));

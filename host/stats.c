@@ -16,6 +16,18 @@ static void add_i64(json_object *o, const char *k, int64_t v)
     json_object_object_add(o, k, json_object_new_int64(v));
 }
 
+int64_t stats_inst_drops(evh_instance *inst)
+{
+    int64_t drops = inst->st.drops;
+    for (int i = 0; i < inst->nsubs; i++) {
+        int64_t d = 0;
+        if (inst->subs[i] &&
+            natsSubscription_GetDropped(inst->subs[i], &d) == NATS_OK)
+            drops += d;
+    }
+    return drops;
+}
+
 static json_object *inst_json(evh_instance *inst)
 {
     json_object *o = json_object_new_object();
@@ -31,14 +43,7 @@ static json_object *inst_json(evh_instance *inst)
     add_i64(c, "in", inst->st.in);
     add_i64(c, "out", inst->st.out);
     add_i64(c, "errors", inst->st.errors);
-    int64_t drops = inst->st.drops;
-    for (int i = 0; i < inst->nsubs; i++) {
-        int64_t d = 0;
-        if (inst->subs[i] &&
-            natsSubscription_GetDropped(inst->subs[i], &d) == NATS_OK)
-            drops += d;
-    }
-    add_i64(c, "drops", drops);
+    add_i64(c, "drops", stats_inst_drops(inst));
     if (inst->pull || inst->js) {
         add_i64(c, "acks", inst->st.acks);
         add_i64(c, "naks", inst->st.naks);
@@ -83,6 +88,30 @@ char *stats_json(evh_host *h)
         root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(root);
     return out;
+}
+
+void stats_summary(evh_host *h, char *buf, size_t len)
+{
+    int64_t in = 0, out = 0, errors = 0, drops = 0;
+    int running = 0, n;
+    pthread_mutex_lock(&h->insts_lock);
+    n = h->ninsts;
+    for (int i = 0; i < n; i++) {
+        const evh_instance *inst = h->insts[i];
+        running += inst->phase == PHASE_STARTED;
+        in += inst->st.in;
+        out += inst->st.out;
+        errors += inst->st.errors;
+        drops += inst->st.drops;
+    }
+    pthread_mutex_unlock(&h->insts_lock);
+    bool up = h->nc && natsConnection_Status(h->nc) == NATS_CONN_STATUS_CONNECTED;
+    snprintf(buf, len,
+             "%d of %d instances running; in %lld, out %lld, errors %lld, "
+             "drops %lld; NATS %s, %lld reconnects",
+             running, n, (long long)in, (long long)out, (long long)errors,
+             (long long)drops, up ? "connected" : "disconnected",
+             (long long)h->reconnects);
 }
 
 static void on_stats_request(natsConnection *nc, natsSubscription *sub,

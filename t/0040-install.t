@@ -21,6 +21,7 @@ done
 for c in daemon writer reader client all-in-one; do
     ok "config $c.cfg installed" test -f "$D$sysconf/evhost/$c.cfg"
 done
+ok "systemd template unit installed" test -f "$root/lib/systemd/system/evhost@.service"
 for m in man8/evhost.8 man5/evhost.cfg.5 man3/evhost-plugin.3; do
     ok "man page $m installed" test -f "$root/share/man/$m"
 done

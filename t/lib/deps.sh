@@ -1,10 +1,10 @@
 # Debian packages the build, the tests and the demo need (sourced by
 # t/check and t/demo).  Installs only what is missing; runs apt-get update
 # only when something is.
-EVH_DEPS="build-essential autoconf automake libtool pkg-config \
+EVH_DEPS="build-essential autoconf automake libtool pkg-config libsystemd-dev python3 \
 libnats-dev libconfig-dev libjson-c-dev libcurl4-openssl-dev libmicrohttpd-dev \
 nats-server influxdb curl jq openssl man-db groff-base valgrind \
-mosquitto-clients lcov nginx-light wrk"
+mosquitto-clients lcov nginx-light wrk debhelper lintian prometheus systemd"
 
 evh_install_deps() {
     local missing=() p
