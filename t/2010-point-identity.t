@@ -8,6 +8,9 @@
 #    daemon's time.RFC3339), one sink over JetStream;
 #  - 100,000 sharing one nanosecond timestamp, two hosts on one durable,
 #    then the whole stream delivered again to a fresh consumer;
+#  - 300,000 sharing one millisecond and band (a stuck clock): the 250,000
+#    its points can hold are stored, the rest refused, counted and
+#    dead-lettered, never written over an earlier one;
 #  - 20,000 sharing one second over core NATS, two hosts in a queue group;
 #  - the reader on events whose sub-millisecond instants arrive shuffled.
 . "$top_srcdir/t/lib/tap.sh"
@@ -59,6 +62,29 @@ stored_events sec >"$T/got"
 norm_events <"$T/sec.jsonl" >"$T/want"
 ok "every stored event equals a published one, field by field" cmp -s "$T/want" "$T/got"
 stop_evhost a
+is "$?" 0 "writer stopped cleanly"
+
+# ---- 1b. the limit: 300,000 events on one millisecond (a stuck clock) ---
+# 250,000 slots per millisecond and band: the first 250,000 are stored; the
+# rest would overwrite them, so each is refused, counted, dead-lettered.
+L=300000
+events $L "2026-01-01T00:00:00.123Z" stuck | sed 's/"criticality":[0-9]*/"criticality":7/' >"$T/stuck.jsonl"
+host_cfg "$T/l.cfg" l "$(js_sink writer stuck STUCK stuck sink | sed 's/flush_interval_ms = 50;/flush_interval_ms = 50; dead_letter = "stuck.dead";/'),
+{ plugin = \"testplug\"; name = \"dead\"; subscribe = \"stuck.dead\"; config = { out = \"$T/dead.out\"; }; }"
+start_evhost l "$T/l.cfg"
+wait_for 30 running "$T/l.cfg"
+"$NATSCLI" pub "$NATS_URL" stuck "$T/stuck.jsonl"
+settled_ge() { [ $(( $(counter "$T/l.cfg" writer written) + $(counter "$T/l.cfg" writer identity_limit) )) -ge "$1" ]; }
+wait_for 240 settled_ge $L
+sleep 0.5
+is "$(influx_count stuck event)" 250000 "one band and millisecond: exactly its 250,000 points stored"
+is "$(distinct_events stuck)" 250000 "...all distinct: none overwritten"
+is "$(counter "$T/l.cfg" writer identity_limit)" 50000 "the 50,000 beyond the limit are counted as identity_limit"
+is "$(counter "$T/l.cfg" writer written)" 250000 "written counts only what was stored"
+wait_for 60 has_lines "$T/dead.out" 50000
+is "$(lines "$T/dead.out")" 50000 "each of them is on the dead-letter subject"
+like "$(cat "$T/l.log")" 'would overwrite an earlier event' "the reason is logged"
+stop_evhost l
 is "$?" 0 "writer stopped cleanly"
 
 # ---- 2. 100,000 events, one nanosecond timestamp, two hosts, JetStream ---

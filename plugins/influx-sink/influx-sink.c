@@ -62,7 +62,19 @@ typedef struct sink {
     bool failing;
     int64_t next_try_ns, backoff_ms, failures;
     uint64_t core_slot, rng;
+
+    /* Units of time recently written, with the span of slots written in
+     * each (beyond_identity_limit): a hash table that forgets by
+     * overwriting. */
+    struct unit_seen {
+        int64_t base;
+        uint64_t lo, hi;
+        int64_t crit_band; /* the band's first criticality */
+        bool used;
+    } *units;
 } sink;
+
+#define UNITS_SEEN 4096
 
 static int64_t mono_ns(void)
 {
@@ -298,6 +310,8 @@ static int sink_configure(evh_instance *inst, void **state)
         return EVH_ENOMEM;
     s->backoff_ms = s->retry_initial_ms;
     s->waiting_tail = &s->waiting;
+    if (!(s->units = calloc(UNITS_SEEN, sizeof *s->units)))
+        return EVH_ENOMEM;
     return EVH_OK;
 }
 
@@ -479,6 +493,43 @@ static void refuse(sink *s, evh_msg *msg, const char *err)
         evh_msg_term(msg);
 }
 
+/*
+ * The limit of the point identity (lineproto.h): two events of one unit of
+ * time and band share a point when their slots are a multiple of the
+ * unit's slot count apart -- a device whose clock is stuck on one
+ * millisecond for more than 250,000 stream positions, say.  No tag per
+ * event can lift it without unbounded series, so the sink detects it: it
+ * remembers, per recent unit and band, the lowest and highest slot it
+ * wrote there, and an event that would stretch that span to the unit's
+ * slot count is refused (counted as identity_limit, logged, dead-lettered,
+ * not written) instead of overwriting an earlier point.  What a restart or
+ * an entry overwritten in the table forgets, it cannot see (documented).
+ */
+static bool beyond_identity_limit(sink *s, const evl_event *ev, uint64_t slot)
+{
+    int64_t t, sub;
+    if (evl_point_time(ev->time_ns, slot, &t, &sub) != 0)
+        return false; /* refused by the encoder with its own reason */
+    int c = (int)(((t % 4) + 4) % 4);
+    uint64_t n = (uint64_t)evl_point_slots(c);
+    int64_t base = t - 4 * (int64_t)(slot % n) - c;
+    int64_t band = ev->criticality < 0 ? -1
+                   : ev->criticality >= EVL_CRIT_BAND_TOP ? EVL_CRIT_BAND_TOP
+                                                          : ev->criticality;
+    uint64_t h = ((uint64_t)base * 0x9e3779b97f4a7c15u) ^ (uint64_t)(band + 1);
+    struct unit_seen *u = &s->units[(h >> 20) % UNITS_SEEN];
+    if (!u->used || u->base != base || u->crit_band != band) {
+        *u = (struct unit_seen){base, slot, slot, band, true};
+        return false;
+    }
+    uint64_t lo = slot < u->lo ? slot : u->lo, hi = slot > u->hi ? slot : u->hi;
+    if (hi - lo >= n)
+        return true;
+    u->lo = lo;
+    u->hi = hi;
+    return false;
+}
+
 static int sink_on_msg(void *state, evh_msg *msg)
 {
     sink *s = state;
@@ -517,8 +568,19 @@ static int sink_on_msg(void *state, evh_msg *msg)
     }
     b->off[b->n] = b->body.len;
     uint64_t seq = evh_msg_stream_seq(msg);
-    if (evl_lp_event(&b->body, &s->map, &ev, seq ? seq : s->core_slot++,
-                     seq ? NULL : s->writer_id, err, sizeof err) != 0) {
+    uint64_t slot = seq ? seq : s->core_slot++;
+    if (beyond_identity_limit(s, &ev, slot)) {
+        evl_event_free(&ev);
+        evh_counter_add(s->inst, "identity_limit", 1);
+        refuse(s, msg, "its unit of time already holds as many events as "
+                       "it has points (more than 250,000 stream positions "
+                       "apart within one millisecond, or 250,000,000 within "
+                       "one second, in one criticality band): writing it "
+                       "would overwrite an earlier event");
+        return EVH_OK;
+    }
+    if (evl_lp_event(&b->body, &s->map, &ev, slot, seq ? NULL : s->writer_id,
+                     err, sizeof err) != 0) {
         evl_event_free(&ev);
         refuse(s, msg, err);
         return EVH_OK;
@@ -653,6 +715,7 @@ static void sink_destroy(void *state)
     free(s->tags);
     free(s->fields);
     free(s->writer_id);
+    free(s->units);
     evl_buf_free(&s->scratch);
     batch *b;
     while ((b = wait_list_pop(s)))
