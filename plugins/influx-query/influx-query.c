@@ -148,17 +148,28 @@ static int select_events(reader *r, const query_request *req,
                          int64_t t0, char **out, char *err, size_t errlen)
 {
     char *body, *edge = NULL;
-    int64_t from, to;
+    int64_t from, to, k;
     if (ask(r, query_build_influxql(r->measurement, r->band_tag, bands,
                                     nbands, req),
             t0, &body, err, errlen) != 0)
         return -1;
-    if (query_boundary(body, req->count, &from, &to) == 1 &&
-        ask(r, query_build_range(r->measurement, r->band_tag, bands, nbands,
-                                 req, from, to),
-            t0, &edge, err, errlen) != 0) {
-        free(body);
-        return -1;
+    if (query_boundary(body, req->count, &from, &to, &k) == 1) {
+        /* The k newest of that millisecond by their sub-millisecond part;
+         * the whole millisecond when fewer than k points there have one. */
+        int rc = ask(r, query_build_range(r->measurement, r->band_tag, bands,
+                                          nbands, req, from, to, k),
+                     t0, &edge, err, errlen);
+        if (rc == 0 && query_points(edge) < k) {
+            free(edge);
+            edge = NULL;
+            rc = ask(r, query_build_range(r->measurement, r->band_tag, bands,
+                                          nbands, req, from, to, 0),
+                     t0, &edge, err, errlen);
+        }
+        if (rc != 0) {
+            free(body);
+            return -1;
+        }
     }
     *out = query_reply_from_influx(body, edge, req->count, err, errlen);
     free(body);

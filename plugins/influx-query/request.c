@@ -209,14 +209,37 @@ char *query_build_influxql(const char *measurement, const char *band_tag,
 
 char *query_build_range(const char *measurement, const char *band_tag,
                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                        const query_request *req, int64_t from, int64_t to)
+                        const query_request *req, int64_t from, int64_t to,
+                        int64_t k)
 {
-    evl_buf b = {0};
+    evl_buf b = {0}, sel = {0};
     char num[128];
-    select_where(&b, measurement, band_tag, bands, nbands, req);
-    snprintf(num, sizeof num,
-             " AND time >= %lld AND time < %lld ORDER BY time DESC LIMIT %d",
-             (long long)from, (long long)to, QUERY_BOUNDARY_MAX);
+    select_where(&sel, measurement, band_tag, bands, nbands, req);
+    if (k > 0 && sel.data) {
+        /* The same SELECT with TOP over the sub-millisecond field in place
+         * of the field itself. */
+        snprintf(num, sizeof num,
+                 "SELECT TOP(\"" EVL_POINT_SUB_FIELD "\", %lld) AS \""
+                 EVL_POINT_SUB_FIELD "\",",
+                 (long long)k);
+        evl_buf_adds(&b, num);
+        const char *rest = strstr(sel.data, "\"eventMessage\",");
+        const char *sub = strstr(sel.data, ",\"" EVL_POINT_SUB_FIELD "\"");
+        evl_buf_adds(&b, "\"criticality\",");
+        if (rest && sub) {
+            evl_buf_add(&b, rest, (size_t)(sub - rest));
+            evl_buf_adds(&b, sub + strlen(",\"" EVL_POINT_SUB_FIELD "\""));
+        }
+        snprintf(num, sizeof num, " AND time >= %lld AND time < %lld",
+                 (long long)from, (long long)to);
+    } else {
+        evl_buf_adds(&b, sel.data ? sel.data : "");
+        snprintf(num, sizeof num,
+                 " AND time >= %lld AND time < %lld ORDER BY time DESC "
+                 "LIMIT %d",
+                 (long long)from, (long long)to, QUERY_BOUNDARY_MAX);
+    }
+    evl_buf_free(&sel);
     evl_buf_adds(&b, num);
     return b.data;
 }
@@ -333,8 +356,17 @@ static void rows_free(rows *r)
     json_object_put(r->root);
 }
 
+int64_t query_points(const char *body)
+{
+    rows r;
+    char err[64];
+    int64_t n = rows_parse(body, &r, err, sizeof err) == 0 ? (int64_t)r.n : -1;
+    rows_free(&r);
+    return n;
+}
+
 int query_boundary(const char *body, int64_t count, int64_t *from,
-                   int64_t *to)
+                   int64_t *to, int64_t *k)
 {
     rows r;
     char err[64];
@@ -352,6 +384,9 @@ int query_boundary(const char *body, int64_t count, int64_t *from,
                (point_class(last->time) == 3 || point_class(next->time) == 3);
         *from = last->ms;
         *to = last->ms + 1000000;
+        *k = 0;
+        for (int64_t i = 0; i < count; i++)
+            *k += r.v[i].ms == last->ms;
     }
     rows_free(&r);
     return need;

@@ -67,23 +67,35 @@ char *query_build_influxql(const char *measurement, const char *band_tag,
  * the unit of its instant (lineproto.h: the second, tenth, hundredth or
  * millisecond); within one millisecond, points of sub-millisecond instants
  * are in slot order, so the last millisecond an answer reaches may hold
- * newer events than those the SELECT returned.  When it may, that
- * millisecond is read whole (at most QUERY_BOUNDARY_MAX points) and merged.
+ * newer events than those the SELECT returned.  When it may, the k newest
+ * of that millisecond are asked for with TOP("sub_ns", k) (InfluxDB reads
+ * the millisecond, returns k points); when fewer than k points there have a
+ * sub-millisecond part, the millisecond is read whole (at most
+ * QUERY_BOUNDARY_MAX points).
  */
 #define QUERY_BOUNDARY_MAX 10000
 
 /**
  * Whether the answer `body` to query_build_influxql needs its last
- * millisecond read whole: 1 with the range [*from, *to) of point times,
- * 0 when not, -1 on a bad answer.
+ * millisecond read again: 1 with the range [*from, *to) of point times and
+ * in *k how many of the answer's events come from it, 0 when not, -1 on a
+ * bad answer.
  */
 int query_boundary(const char *body, int64_t count, int64_t *from,
-                   int64_t *to);
+                   int64_t *to, int64_t *k);
 
-/** The SELECT of the request's points with time in [from, to) (malloc'd). */
+/**
+ * The SELECT of the request's points with time in [from, to): with k > 0
+ * the k of them with the largest sub-millisecond part (TOP), with k == 0
+ * all of them up to QUERY_BOUNDARY_MAX (malloc'd).
+ */
 char *query_build_range(const char *measurement, const char *band_tag,
                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                        const query_request *req, int64_t from, int64_t to);
+                        const query_request *req, int64_t from, int64_t to,
+                        int64_t k);
+
+/** Points in an answer (-1 on a bad answer). */
+int64_t query_points(const char *body);
 
 /**
  * Turn InfluxDB /query JSON answers (epoch=ns) into the reply JSON: the

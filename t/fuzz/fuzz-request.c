@@ -22,10 +22,11 @@ static void as_answer(const uint8_t *data, size_t len)
     char *body = malloc(len + 1), err[256];
     memcpy(body, data, len);
     body[len] = '\0';
-    int64_t from = 0, to = 0;
-    int b = query_boundary(body, 3, &from, &to);
-    if (b == 1 && to - from != 1000000)
+    int64_t from = 0, to = 0, k = 0;
+    int b = query_boundary(body, 3, &from, &to, &k);
+    if (b == 1 && (to - from != 1000000 || k < 1 || k > 3))
         abort();
+    (void)query_points(body);
     char *out = query_reply_from_influx(body, b == 1 ? body : NULL, 3, err,
                                         sizeof err);
     if (out) {
@@ -78,8 +79,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
              (long long)req.count * 1000000, (long long)req.count * 1000000 + 1000000,
              QUERY_BOUNDARY_MAX);
     q = query_build_range("event", NULL, NULL, 0, &req, req.count * 1000000,
-                          req.count * 1000000 + 1000000);
+                          req.count * 1000000 + 1000000, 0);
     if (!q || strcmp(q, range) != 0)
+        abort();
+    free(q);
+    /* ... and its TOP form: the same condition, TOP over sub_ns. */
+    char top[400], *from_kw = strstr(want, " FROM ");
+    snprintf(top, sizeof top,
+             "SELECT TOP(\"sub_ns\", %lld) AS \"sub_ns\",\"criticality\","
+             "\"eventMessage\",\"timestamp\"%.*s AND time >= %lld AND time < %lld",
+             (long long)req.count, (int)(strstr(want, " ORDER BY") - from_kw), from_kw,
+             (long long)req.count * 1000000, (long long)req.count * 1000000 + 1000000);
+    q = query_build_range("event", NULL, NULL, 0, &req, req.count * 1000000,
+                          req.count * 1000000 + 1000000, req.count);
+    if (!q || strcmp(q, top) != 0)
         abort();
     free(q);
     /* With bands (here every band that could hold a value above X; the
