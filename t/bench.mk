@@ -13,6 +13,6 @@ EXTRA_DIST += t/bench/run t/bench/http-ingest.sh \
 	t/bench/peer/package-lock.json
 CLEANFILES += bench-results.md
 
-bench: all t/bench/nats-bench$(EXEEXT) t/bench/lp-lines$(EXEEXT)
+bench: all t/bench/nats-bench$(EXEEXT) t/bench/lp-lines$(EXEEXT) t/tools/evh-nats$(EXEEXT)
 	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/t/bench/run
 .PHONY: bench
