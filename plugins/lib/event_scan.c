@@ -202,7 +202,7 @@ int evl_event_scan(const char *data, size_t len, size_t max_len,
     if (s.p < s.end && *s.p == '}')
         return SCAN_DEFER; /* {}: missing keys */
     for (;;) {
-        size_t koff, kn;
+        size_t koff = 0, kn = 0;
         if (s.p >= s.end || *s.p != '"' ||
             scan_string(&s, scratch, &koff, &kn) != SCAN_OK)
             return SCAN_DEFER;
