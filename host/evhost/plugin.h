@@ -206,8 +206,11 @@ int evh_config_elem_int(evh_instance *inst, const char *key, int idx,
 /**
  * The key names a file holding a secret (password, token): read it, strip
  * the trailing newline, and return it in *out (malloc'ed; NULL when the key
- * is absent).  The file must not be readable by others.  Secrets are never
- * logged.
+ * is absent).  The file must be a regular file (a FIFO or device is
+ * refused without blocking); one owned by the user running evhost must not
+ * be accessible by its group or others (refused with the chmod to run; one
+ * owned by another user, e.g. a container's secret mount, is read).
+ * Secrets are never logged.  Returns EVH_OK or EVH_ECONFIG (reported).
  */
 int evh_config_secret_file(evh_instance *inst, const char *key, char **out);
 /**

@@ -12,6 +12,7 @@
  *   slow_us    sleep this long in each on_msg (slow consumer tests)
  *   request    at start, request `request` on `publish` and write the reply
  *              (or the error) to `out`, then evh_done()
+ *   secret_file read a secret with evh_config_secret_file (and forget it)
  */
 #include <evhost/plugin.h>
 #include <stdio.h>
@@ -94,6 +95,10 @@ static int tp_configure(evh_instance *inst, void **state)
         evh_config_int(inst, "slow_us", 0, 0, 10000000, &p->slow_us) ||
         evh_config_bool(inst, "echo", false, &p->echo))
         return EVH_ECONFIG;
+    char *secret = NULL;
+    if (evh_config_secret_file(inst, "secret_file", &secret) != EVH_OK)
+        return EVH_ECONFIG;
+    free(secret);
     if (out && !(p->out = fopen(out, "a")))
         return evh_config_error(inst, "out", "cannot open %s", out);
     if (ticks && !(p->ticks = fopen(ticks, "a")))
