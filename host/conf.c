@@ -179,6 +179,20 @@ static void parse_js(cfg_ctx *cx, inst_conf *ic, config_setting_t *g)
     cfg_int(cx, g, "max_ack_pending", 20000, 1, 10000000, &js->max_ack_pending);
     cfg_int(cx, g, "max_deliver", -1, -1, INT_MAX, &js->max_deliver);
     cfg_int(cx, g, "fetch_batch", 1000, 1, 100000, &js->fetch_batch);
+    cfg_int(cx, g, "retry_delay_ms", 1000, 0, 86400000, &js->retry_delay_ms);
+    cfg_int(cx, g, "retry_max_delay_ms", 60000, 0, 86400000,
+            &js->retry_max_delay_ms);
+    if (js->retry_max_delay_ms < js->retry_delay_ms)
+        cfg_error(cx, g, "retry_max_delay_ms",
+                  "must not be less than retry_delay_ms (%lld)",
+                  (long long)js->retry_delay_ms);
+    cfg_int(cx, g, "retry_max_deliver", 10, -1, INT_MAX,
+            &js->retry_max_deliver);
+    if (js->retry_max_deliver == 0)
+        cfg_error(cx, g, "retry_max_deliver",
+                  "expected an integer in -1..2147483647 except 0 (-1: "
+                  "redeliver for ever), got 0");
+    cfg_string(cx, g, "dead_letter", NULL, &js->dead_letter);
     cfg_int(cx, g, "publish_max_pending", 4000, 1, 1000000,
             &js->publish_max_pending);
     cfg_int(cx, g, "publish_retry_ms", 1000, 10, 600000, &js->publish_retry_ms);

@@ -27,7 +27,7 @@ typedef struct evh_counter {
 /* The host's own per-instance counters. */
 typedef struct inst_stats {
     _Atomic int64_t in, out, errors, drops, acks, naks, terms, redelivered,
-        publish_retries, held;
+        publish_retries, held, dead_letters;
 } inst_stats;
 
 struct evh_timer {
@@ -94,6 +94,8 @@ struct evh_instance {
     _Atomic uint64_t msgid_seq;
 
     inst_stats st;
+    /* on_msg failures logged once per RETRY_LOG_NS (retry.c) */
+    _Atomic int64_t fail_logged_ns, fail_unlogged;
     pthread_mutex_t counters_lock;
     evh_counter *counters;
 };
@@ -107,6 +109,7 @@ struct evh_msg {
     bool settled;
     bool meta_parsed;    /* from the ack subject, lazily */
     uint64_t stream_seq, deliveries;
+    char *reason; /* evh_msg_fail's text, during on_msg only */
 };
 
 struct evh_host {
@@ -140,6 +143,10 @@ void instance_request_stop(evh_instance *inst);
 bool instance_wait_stopped(evh_instance *inst, int64_t deadline_ns);
 void instance_free(evh_instance *inst);
 void instance_dispatch(evh_instance *inst, natsMsg *m, bool js);
+
+/* retry.c: settle a message whose on_msg returned `rc` (not EVH_OK):
+ * nak with backoff, or dead-letter and term after the last delivery. */
+void retry_settle_failed(evh_instance *inst, evh_msg *em, int rc);
 
 /* jetstream.c */
 int js_setup_stream(evh_instance *inst);

@@ -108,7 +108,7 @@ static void settle(evh_msg *em, int rc)
     if (rc == EVH_OK)
         evh_msg_ack(em);
     else
-        evh_msg_nak(em, 0);
+        retry_settle_failed(em->inst, em, rc);
 }
 
 void instance_dispatch(evh_instance *inst, natsMsg *m, bool js)
@@ -136,10 +136,15 @@ void instance_dispatch(evh_instance *inst, natsMsg *m, bool js)
     em->in_callback = false;
     if (rc != EVH_OK)
         inst->st.errors++;
-    if (em->settled)
-        free(em); /* settled inside the callback, held or not */
-    else if (!em->held)
+    if (em->settled || em->held) {
+        /* settled inside the callback, or the plugin's to settle */
+        free(em->reason);
+        em->reason = NULL;
+        if (em->settled)
+            free(em);
+    } else {
         settle(em, rc);
+    }
 }
 
 static void on_core_msg(natsConnection *nc, natsSubscription *sub,

@@ -131,8 +131,16 @@ typedef struct evh_plugin {
     int (*start)(void *state);
     /**
      * One message.  Return EVH_OK to have the host ack it (JetStream), any
-     * other status to have it nak'ed (redelivered) and counted as an error
-     * -- unless the plugin settled or held it itself.
+     * other status to have it counted as an error and -- unless the plugin
+     * settled or held it itself -- nak'ed with a growing delay: the
+     * instance's jetstream retry_delay_ms (1 s) doubling per delivery up to
+     * retry_max_delay_ms (1 min).  The delivery that reaches
+     * retry_max_deliver (10) is published on the dead-letter subject
+     * (jetstream.dead_letter, default "evhost.<host>.dead") with the
+     * status in an Evhost-Reason header, and terminated.  The host logs
+     * these failures once per 10 s with their count, so return the error
+     * rather than logging each attempt.  On core NATS the message is
+     * dropped and counted (no redelivery exists).  See evhost.cfg(5).
      */
     int (*on_msg)(void *state, evh_msg *msg);
     /** No more messages will come: flush and settle what is held. */
