@@ -61,6 +61,7 @@ struct evh_instance {
     void *state;
     _Atomic int phase;
     bool configuring; /* config getters allowed */
+    bool config_complete; /* evh_config_status called: every key was read */
     int config_errors;
 
     pthread_mutex_t cb_lock; /* serialises the plugin's callbacks */

@@ -66,6 +66,35 @@ evh_instance *instance_new(evh_host *h, host_conf *c, inst_conf *ic)
     return inst;
 }
 
+/* The descriptor's wiring declaration (ABI 1.2) against the block: each
+ * mismatch reported with file:line. */
+static int check_wiring(evh_instance *inst)
+{
+    static const struct {
+        uint32_t bit;
+        const char *key, *what;
+    } wires[] = {
+        {EVH_WIRE_SUBSCRIBE, "subscribe", "a `subscribe` subject"},
+        {EVH_WIRE_PUBLISH, "publish", "a `publish` subject"},
+        {EVH_WIRE_JETSTREAM, "jetstream", "a `jetstream` block"},
+    };
+    const evh_plugin *d = inst->plugin;
+    if (!EVH_DESC_HAS(d, refuses))
+        return 0;
+    uint32_t have = evh_instance_wiring(inst);
+    cfg_ctx cx = {.who = iname(inst)};
+    for (size_t i = 0; i < sizeof wires / sizeof wires[0]; i++) {
+        if ((d->needs & wires[i].bit) && !(have & wires[i].bit))
+            cfg_error(&cx, inst->ic->setting, wires[i].key,
+                      "required: plugin %s needs %s", d->name, wires[i].what);
+        if ((d->refuses & wires[i].bit) && (have & wires[i].bit))
+            cfg_error(&cx, inst->ic->setting, wires[i].key,
+                      "plugin %s cannot work with %s; remove it", d->name,
+                      wires[i].what);
+    }
+    return cx.errors;
+}
+
 int instance_configure(evh_instance *inst)
 {
     if (!inst->ic->plugin)
@@ -74,6 +103,8 @@ int instance_configure(evh_instance *inst)
     if (!inst->mod)
         return EVH_ECONFIG;
     inst->plugin = inst->mod->desc;
+    /* Reported, and configure still runs: every problem in one -t run. */
+    int wiring_errors = check_wiring(inst);
 
     inst->configuring = true;
     lock_cb(inst, false);
@@ -81,13 +112,20 @@ int instance_configure(evh_instance *inst)
     unlock_cb(inst, false);
     inst->configuring = false;
 
-    if (rc == EVH_OK && inst->config_errors)
+    if (rc == EVH_OK && (inst->config_errors || wiring_errors))
         rc = EVH_ECONFIG;
-    if (rc == EVH_OK) {
+    /* Unknown keys: always when the plugin said it read every key
+     * (evh_config_status), else only on success -- a configure that
+     * returned at its first problem left valid keys unread. */
+    if (rc == EVH_OK || inst->config_complete) {
         cfg_ctx cx = {.who = iname(inst)};
-        if (cfg_check_unknown(&cx, inst->ic->config, NULL) > 0)
+        if (cfg_check_unknown(&cx, inst->ic->config, NULL) > 0) {
+            inst->config_errors += cx.errors;
             rc = EVH_ECONFIG;
+        }
     }
+    if (rc == EVH_ECONFIG && inst->config_errors == 0 && wiring_errors)
+        inst->config_errors = wiring_errors;
     if (rc != EVH_OK) {
         if (rc != EVH_ECONFIG || inst->config_errors == 0)
             log_as(iname(inst), EVH_LOG_ERROR,

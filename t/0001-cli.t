@@ -21,7 +21,18 @@ is "$rc" 1 "unknown option: exit 1"
 out=$("$EVHOST" -l 2>/dev/null); rc=$?
 is "$rc" 0 "-l exits 0 when plugins are found"
 like "$out" 'testplug +1\.0\.0 ' "-l lists testplug with its version"
-like "$out" 'badabi.so .*ABI 2\.0, host speaks 1\.' "-l flags a plugin of another ABI"
+like "$out" 'testplug +1\.0\.0 +/[^ ]*/testplug.so  usable: host test plugin' "-l says testplug is usable"
+like "$out" 'badabi.so .*NOT USABLE: plugin built for evhost plugin ABI 2\.0, this host speaks ABI 1\.' "-l flags a plugin of another ABI"
+# -l and the loader agree, file by file, with the loader's reason.
+like "$out" 'badsize.so .*NOT USABLE: plugin descriptor is [0-9]+ bytes' "-l: a wrong-size descriptor is not usable"
+like "$out" 'noname.so .*NOT USABLE: plugin descriptor has no name' "-l: a descriptor without a name, said so"
+like "$out" 'nodesc.so .*NOT USABLE: not an evhost plugin: it does not export' "-l: a .so without a descriptor is listed, not skipped"
+like "$out" 'newminor.so .*NOT USABLE: plugin built for evhost plugin ABI 1\.9' "-l: a newer minor is not usable"
+like "$out" 'old +1\.0 +/[^ ]*/abi10.so  usable' "-l: a 1.0 plugin is usable"
+# Long names do not run into the next column: the version column starts at
+# the same place on every line.
+cols=$(printf '%s\n' "$out" | awk 'match($0, /^[^ ]+ +/) { print RLENGTH }' | sort -u | wc -l)
+is "$cols" 1 "-l: the version column is aligned on every line"
 
 "$EVHOST" -c "$T/does-not-exist.cfg" -t >"$T/nofile.out" 2>&1; rc=$?
 is "$rc" 1 "missing config file: exit 1"

@@ -70,10 +70,16 @@ extern "C" {
 
 /* ABI version.  The major changes when a descriptor field or a function
  * changes meaning or signature (old plugins are refused); the minor grows
- * when fields are appended to evh_plugin or functions are added (older
- * plugins still load). */
+ * when fields are appended to evh_plugin or functions are added, nothing
+ * else: plugins built for an older minor of the same major still load
+ * (1.0 and 1.1 ones on this 1.2 host).  A plugin built for a NEWER minor
+ * than the host's is refused, like another major: the host would ignore
+ * the fields it does not know (a module_init, a wiring declaration) and
+ * run the plugin without what it asked for.  So are descriptor flags or
+ * wiring bits this host does not know, and a `size` that is not the size
+ * of the descriptor of the stamped minor. */
 #define EVH_ABI_MAJOR 1
-#define EVH_ABI_MINOR 1
+#define EVH_ABI_MINOR 2
 
 /** Name of the one symbol a plugin exports. */
 #define EVH_PLUGIN_SYMBOL "evh_plugin_descriptor"
@@ -116,6 +122,24 @@ typedef enum evh_log_level {
 /** Flags for evh_plugin.flags. */
 #define EVH_PLUGIN_THREAD_SAFE 0x1u /**< on_msg may run concurrently */
 
+/**
+ * Wiring of an instance, for evh_plugin.needs / .refuses (since ABI 1.2)
+ * and evh_instance_wiring().  The host checks the declaration against the
+ * instance's block before configure, so `evhost -t` reports a sink without
+ * `subscribe`, or an at-least-once sink on core NATS, with file:line.
+ *   A sink:                 .needs = EVH_WIRE_SUBSCRIBE
+ *   at-least-once only:     .needs = EVH_WIRE_SUBSCRIBE | EVH_WIRE_JETSTREAM
+ *   a source:               .needs = EVH_WIRE_PUBLISH
+ *   answers requests:       .needs = EVH_WIRE_SUBSCRIBE,
+ *                           .refuses = EVH_WIRE_JETSTREAM (JetStream
+ *                           messages carry no reply subject)
+ *   sends requests:         .needs = EVH_WIRE_PUBLISH,
+ *                           .refuses = EVH_WIRE_JETSTREAM
+ */
+#define EVH_WIRE_SUBSCRIBE 0x1u /**< a `subscribe` subject */
+#define EVH_WIRE_PUBLISH 0x2u   /**< a `publish` subject */
+#define EVH_WIRE_JETSTREAM 0x4u /**< a `jetstream` block */
+
 typedef struct evh_plugin {
     uint32_t abi_major;      /**< EVH_ABI_MAJOR the plugin was built with */
     uint32_t abi_minor;      /**< EVH_ABI_MINOR the plugin was built with */
@@ -149,7 +173,30 @@ typedef struct evh_plugin {
     void (*stop)(void *state);
     /** Free the state (may be NULL or partly built). */
     void (*destroy)(void *state);
-    /* ABI 1.0 ends here; new fields are appended and bump the minor. */
+    /* ABI 1.0 (and 1.1, which added functions only) ends here. */
+
+    /** EVH_WIRE_* the instance must have, or `evhost -t` fails (1.2). */
+    uint32_t needs;
+    /** EVH_WIRE_* the plugin cannot work with (1.2). */
+    uint32_t refuses;
+    /**
+     * Optional, once per loaded .so, before the first configure of any of
+     * its instances (also under `evhost -t`) and on the main thread: global
+     * initialisation of the plugin's libraries (curl_global_init).  Non-OK
+     * refuses the plugin.  Since ABI 1.2.
+     */
+    int (*module_init)(void);
+    /**
+     * Optional, once, after the last instance's destroy and before the
+     * host dlclose()s the .so: undo module_init (curl_global_cleanup).
+     * dlclose unmaps the plugin and drops its references on its own shared
+     * libraries, which are unloaded too unless the host or another plugin
+     * also uses them; so no thread the plugin or its libraries started may
+     * still run, and nothing of it (callbacks, atexit handlers, pointers
+     * handed to a library) may be used afterwards.  Since ABI 1.2.
+     */
+    void (*module_fini)(void);
+    /* ABI 1.2 ends here; new fields are appended and bump the minor. */
 } evh_plugin;
 
 /**
@@ -182,6 +229,13 @@ bool evh_stopping(const evh_instance *inst);
  */
 bool evh_connected(const evh_instance *inst);
 /**
+ * The EVH_WIRE_* bits the instance's block has: a plugin that works on
+ * core NATS and on JetStream asks at configure time which it got (a tail
+ * prints "at most once" or seeks a start time).  Any callback, any thread.
+ * Since ABI 1.2.
+ */
+uint32_t evh_instance_wiring(const evh_instance *inst);
+/**
  * The instance has finished its work (a generator with a `count`): when
  * every instance of the host is done, the host stops cleanly and exits 0.
  */
@@ -193,7 +247,16 @@ void evh_done(evh_instance *inst);
  * wrong type or out of [min, max] is reported with file:line and key path
  * and the getter returns EVH_ECONFIG.  Keys no getter read are reported as
  * unknown after configure returns, so a typo never passes silently.
- * Called outside configure they return EVH_ESTATE. */
+ * Called outside configure they return EVH_ESTATE.
+ *
+ * To report every problem in one `evhost -t` run, read every key first and
+ * check nothing on the way (each getter leaves `def` in *out on error),
+ * add evh_config_error for what the getters cannot see, and end with
+ *     return evh_config_status(inst);
+ * which is EVH_ECONFIG when anything was reported.  It also tells the host
+ * that every key was read, so unknown keys are reported even when
+ * configure fails (without it they are reported on success only, since a
+ * configure that returned at its first error left valid keys unread). */
 
 int evh_config_string(evh_instance *inst, const char *key, const char *def,
                       const char **out);
@@ -228,6 +291,12 @@ int evh_config_secret_file(evh_instance *inst, const char *key, char **out);
  */
 int evh_config_error(evh_instance *inst, const char *key, const char *fmt,
                      ...) __attribute__((format(printf, 3, 4)));
+/**
+ * EVH_ECONFIG if any problem of this instance was reported so far (by a
+ * getter or evh_config_error), else EVH_OK; see above.  Only inside
+ * configure (EVH_ESTATE otherwise).  Since ABI 1.2.
+ */
+int evh_config_status(evh_instance *inst);
 
 /* ---- logging and counters ------------------------------------------- */
 
@@ -274,6 +343,16 @@ int evh_msg_ack(evh_msg *msg);
 int evh_msg_nak(evh_msg *msg, int64_t delay_ms);
 /** Never processable (poison): JetStream stops redelivering it. */
 int evh_msg_term(evh_msg *msg);
+/**
+ * Say why on_msg fails, and return `status` for
+ *     return evh_msg_fail(msg, EVH_EIO, "POST %s: HTTP %ld", url, code);
+ * The text goes into the host's (rate-limited) failure line and the dead
+ * letter's Evhost-Reason header; do not put secrets in it.  Only inside
+ * on_msg (EVH_ESTATE otherwise, and EVH_EINVAL for a status of EVH_OK).
+ * Since ABI 1.2.
+ */
+int evh_msg_fail(evh_msg *msg, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- publishing and requests ---------------------------------------- */
 
