@@ -70,6 +70,7 @@ struct evh_instance {
     pthread_mutex_t wlock; /* timers, retries, worker wake-ups */
     pthread_cond_t wcond;
     evh_timer *timers;
+    evh_timer *running_timer; /* whose fn runs now (under wlock) */
     pub_retry *retries;
     atomic_bool stopping;  /* shutdown requested */
     atomic_bool done;      /* evh_done() called */

@@ -196,6 +196,10 @@ static void on_core_msg(natsConnection *nc, natsSubscription *sub,
  * Timers and the worker
  * ------------------------------------------------------------------ */
 
+/* The instance whose worker this thread is (NULL on other threads): known
+ * from the first instruction of the worker, unlike inst->worker. */
+static __thread const evh_instance *tl_worker_of;
+
 int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
                   evh_timer **out)
 {
@@ -221,11 +225,16 @@ void evh_timer_cancel(evh_instance *inst, evh_timer *timer)
 {
     if (!inst || !timer)
         return;
-    /* Freed by the worker; the flag is read under wlock before each run and
-     * the run itself happens under cb_lock, which a caller inside a
-     * callback already holds, so no run can start after we return. */
+    /* Freed by the worker; the flag is read under wlock before each run, so
+     * no run starts after we return.  A run already under way is waited
+     * for, so the promise holds from a plugin's own threads too -- except
+     * on the worker itself (the timer cancelling itself from its own
+     * callback), which would wait for itself. */
     pthread_mutex_lock(&inst->wlock);
     timer->cancelled = true;
+    bool on_worker = tl_worker_of == inst;
+    while (!on_worker && inst->running_timer == timer)
+        pthread_cond_wait(&inst->wcond, &inst->wlock);
     pthread_mutex_unlock(&inst->wlock);
 }
 
@@ -248,9 +257,15 @@ static int64_t run_timers(evh_instance *inst)
             bool cancelled;
             pthread_mutex_lock(&inst->wlock);
             cancelled = t->cancelled;
+            if (!cancelled)
+                inst->running_timer = t;
             pthread_mutex_unlock(&inst->wlock);
             if (!cancelled && !inst->stopping)
                 t->fn(inst->state, now);
+            pthread_mutex_lock(&inst->wlock);
+            inst->running_timer = NULL;
+            pthread_cond_broadcast(&inst->wcond);
+            pthread_mutex_unlock(&inst->wlock);
             unlock_cb(inst, false);
             pthread_mutex_lock(&inst->wlock);
             /* Period 0 = run again on the next round; otherwise keep the
@@ -276,6 +291,7 @@ static void *worker_main(void *arg)
     evh_instance *inst = arg;
     int64_t last_retry = now_mono_ns();
 
+    tl_worker_of = inst;
     while (!inst->stopping) {
         int64_t next = run_timers(inst);
         int64_t now = now_mono_ns();

@@ -15,11 +15,16 @@
  *
  * LIFECYCLE of one instance (one `plugins` entry of the config):
  *
+ *   module_init()            optional, once per loaded .so (ABI 1.2).
  *   configure(inst, &state)  read the instance's `config` block with the
  *                            evh_config_* getters, allocate `state`.
- *                            Called on the main thread; also by `evhost -t`.
- *                            Return EVH_OK or EVH_ECONFIG (after reporting
- *                            the problems with evh_config_error).
+ *                            Called on the main thread; also by `evhost -t`
+ *                            and, on SIGHUP, while the old instance runs:
+ *                            it does no I/O beyond reading (its config, a
+ *                            secret file) -- no files created or opened for
+ *                            writing, no sockets, no threads.  Do that in
+ *                            start.  Return EVH_OK or EVH_ECONFIG (after
+ *                            reporting the problems; evh_config_status).
  *   start(state)             the NATS connection is up; add timers here.
  *                            on_msg is never called before start returns.
  *   on_msg(state, msg)       one message of a `subscribe` subject.
@@ -31,6 +36,7 @@
  *   destroy(state)           free `state`.  Called whenever configure was
  *                            called, even if configure or start failed, so
  *                            it must accept a partly built (or NULL) state.
+ *   module_fini()            optional, once, after the last destroy.
  *
  * Every callback except configure may be NULL.
  *
@@ -44,6 +50,39 @@
  * `flags` to skip the lock for on_msg only.  Callbacks should return
  * promptly; a slow on_msg backs up its subscription (core NATS then drops,
  * and counts, what overflows `pending_msgs`; JetStream just waits).
+ *
+ * WHICH evh_* CALLS MAY BE MADE FROM WHERE.  "Callbacks" means start,
+ * on_msg, timers, drain and stop of the instance; "own threads" means
+ * threads the plugin or its libraries started (libmicrohttpd's, say),
+ * which must have ended before stop returns.
+ *
+ *   call                          configure  callbacks  own threads
+ *   evh_config_*                  yes        no (EVH_ESTATE, logged)
+ *   evh_instance_name, _wiring,
+ *     evh_host_name, evh_stopping,
+ *     evh_connected, evh_done     yes        yes        yes
+ *   evh_log, evh_logv,
+ *     evh_log_enabled,
+ *     evh_counter_add             yes        yes        yes
+ *   evh_publish                   no         yes        yes (1)
+ *   evh_publish_confirmed         no         yes        yes (blocks)
+ *   evh_request                   no         yes        yes (blocks)
+ *   evh_respond                   no         yes        yes (1)
+ *   evh_msg_* accessors, _hold,
+ *     evh_msg_fail                no         on_msg, for its own message
+ *   evh_msg_ack / _nak / _term    no         yes        yes, on a held
+ *                                                       message, once
+ *   evh_timer_add                 no         yes        yes
+ *   evh_timer_cancel              no         yes        yes (2)
+ *
+ *   (1) no ordering between threads: messages published from two threads
+ *       reach the server in either order.
+ *   (2) no run of the timer starts after it returns, and a run under way
+ *       on the worker is waited for -- except when a timer cancels itself
+ *       from its own callback, which returns at once (the run is the
+ *       caller's).
+ * Before configure and after destroy nothing may be called.  A held
+ * message may be settled from an own thread but by one thread only.
  *
  * OWNERSHIP.  Strings returned by the host (config values, subjects,
  * headers) are owned by the host and valid until the callback returns (for
@@ -334,12 +373,19 @@ bool evh_msg_is_jetstream(const evh_msg *msg);
  * Keep the message after on_msg returns (e.g. until a batch is written);
  * the plugin must later settle it exactly once with ack, nak or term.
  * Only inside on_msg.  A held message not settled by the end of drain is
- * logged; JetStream redelivers it.
+ * logged; JetStream redelivers it.  EVH_OK, or EVH_ESTATE outside on_msg
+ * or for a message already settled.
  */
 int evh_msg_hold(evh_msg *msg);
-/** Processed: JetStream will not redeliver it.  Frees a held message. */
+/* The three settlements free a held message.  Each returns EVH_OK,
+ * EVH_ESTATE when the message was already settled (the second call does
+ * nothing), or EVH_ECONN when the ack protocol message could not be sent
+ * (not fatal: JetStream redelivers after ack_wait). */
+/** Processed: JetStream will not redeliver it. */
 int evh_msg_ack(evh_msg *msg);
-/** Not processed: redeliver after `delay_ms` (core NATS: dropped, counted). */
+/** Not processed: redeliver after `delay_ms` (core NATS: dropped, counted).
+ * A plugin that naks itself chooses its own delay; the host's retry
+ * settings apply only to error returns from on_msg. */
 int evh_msg_nak(evh_msg *msg, int64_t delay_ms);
 /** Never processable (poison): JetStream stops redelivering it. */
 int evh_msg_term(evh_msg *msg);
@@ -362,7 +408,10 @@ int evh_msg_fail(evh_msg *msg, int status, const char *fmt, ...)
  * subject is confirmed by the server (retried until confirmed, de-duplicated
  * with Nats-Msg-Id); other subjects go out on core NATS.  While NATS is
  * reconnecting, core publishes are buffered up to reconnect_buffer_bytes,
- * then fail with EVH_ECONN.
+ * then fail with EVH_ECONN.  Statuses: EVH_OK, EVH_EINVAL (no subject, or
+ * an invalid one), EVH_ECONN, EVH_ETOOBIG (over max_payload), EVH_EPERM,
+ * EVH_ENOMEM.  A JetStream publish that is not confirmed at once is queued
+ * and retried (publish_retry_ms) and still returns EVH_OK.
  */
 int evh_publish(evh_instance *inst, const char *subject, const void *data,
                 size_t len);
@@ -378,7 +427,8 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
  * harmless: message i carries Nats-Msg-Id "<msgid>-<i>", which the stream
  * de-duplicates within its duplicate_window (pass the client's idempotency
  * key).  Safe from any thread, e.g. a plugin's own server threads.  Blocks.
- * Since ABI 1.1.
+ * Statuses: EVH_OK, EVH_EINVAL, EVH_ECONN, EVH_ETIMEOUT, EVH_ETOOBIG,
+ * EVH_EPERM, EVH_ENOMEM.  Since ABI 1.1.
  */
 int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                           const void *const data[], const size_t len[],
@@ -387,12 +437,14 @@ int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
  * Send a request and wait up to timeout_ms for one reply, returned in
  * *reply (malloc'ed, NUL-terminated; free() it) and *reply_len (may be
  * NULL).  EVH_ENORESPONDERS when nobody listens, EVH_ETIMEOUT when nobody
- * answered in time.  Blocks the calling callback.
+ * answered in time; also EVH_EINVAL, EVH_ECONN, EVH_ENOMEM.  Blocks the
+ * calling callback (the instance's other callbacks wait).
  */
 int evh_request(evh_instance *inst, const char *subject, const void *data,
                 size_t len, int64_t timeout_ms, char **reply,
                 size_t *reply_len);
-/** Reply to a request message (EVH_EINVAL if it has no reply subject). */
+/** Reply to a request message: EVH_OK, EVH_EINVAL if it has no reply
+ * subject (JetStream messages have none), EVH_ECONN, EVH_ETOOBIG. */
 int evh_respond(evh_instance *inst, const evh_msg *msg, const void *data,
                 size_t len);
 
@@ -409,8 +461,10 @@ typedef void (*evh_timer_fn)(void *state, int64_t now_ns);
  * Timers stop before drain; the host frees them.
  */
 int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
-                  evh_timer **out);
-/** Cancel a timer; its callback does not run after this returns. */
+                  evh_timer **out); /* EVH_OK, EVH_EINVAL, EVH_ENOMEM */
+/** Cancel a timer: its callback does not start again after this returns,
+ * and a run under way on another thread is waited for (see the table in
+ * THREADING).  The host frees the timer; do not use the handle again. */
 void evh_timer_cancel(evh_instance *inst, evh_timer *timer);
 
 #ifdef __cplusplus
