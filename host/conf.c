@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -93,6 +94,18 @@ static void parse_nats(cfg_ctx *cx, host_conf *c, config_setting_t *root)
         cfg_error(cx, g, "nkey_seed_file",
                   "needs `nkey` (the public user key)");
 
+    /* nats.c takes any scheme and fails only when it connects, so -t
+     * would pass an http:// URL. */
+    for (int i = 0; i < n->nservers; i++) {
+        const char *u = n->servers[i];
+        const char *sep = u ? strstr(u, "://") : NULL;
+        if (sep && strncmp(u, "nats://", 7) != 0 &&
+            strncmp(u, "tls://", 6) != 0)
+            cfg_error(cx, g, "servers",
+                      "\"%.*s\" is not a NATS URL: use nats://host:port "
+                      "(or tls://host:port)",
+                      (int)(sep - u + 3), u);
+    }
     n->env_url = getenv("EVHOST_NATS_URL");
     if (n->env_url && !n->env_url[0])
         n->env_url = NULL;
@@ -387,8 +400,17 @@ host_conf *conf_load(const char *path)
         }
         free(dir);
     }
+    struct stat st;
     if (access(path, R_OK) != 0) {
         LOG_ERROR("%s: cannot read config file: %m", path);
+        conf_unref(c);
+        return NULL;
+    }
+    /* libconfig calls a directory a "syntax error: file I/O error". */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        LOG_ERROR("%s: cannot read config file: %s", path,
+                  S_ISDIR(st.st_mode) ? "it is a directory"
+                                      : "not a regular file");
         conf_unref(c);
         return NULL;
     }

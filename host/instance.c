@@ -464,12 +464,25 @@ static void shutdown_instance(evh_instance *inst)
         js_flush_retries(inst);
         js_wait_published(inst, deadline);
     }
+    /* The plugin's own counters too: its last word on what it did. */
+    char mine[1024] = "";
+    size_t len = 0;
+    pthread_mutex_lock(&inst->counters_lock);
+    for (evh_counter *c = inst->counters; c && len < sizeof mine; c = c->next) {
+        int w = snprintf(mine + len, sizeof mine - len, " %s=%lld", c->name,
+                         (long long)c->value);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    pthread_mutex_unlock(&inst->counters_lock);
     log_as(iname(inst), EVH_LOG_INFO,
            "stopped: in=%lld out=%lld errors=%lld drops=%lld acks=%lld "
-           "naks=%lld",
+           "naks=%lld terms=%lld dead_letters=%lld%s",
            (long long)inst->st.in, (long long)inst->st.out,
            (long long)inst->st.errors, (long long)inst->st.drops,
-           (long long)inst->st.acks, (long long)inst->st.naks);
+           (long long)inst->st.acks, (long long)inst->st.naks,
+           (long long)inst->st.terms, (long long)inst->st.dead_letters, mine);
     if (inst->st.held > 0)
         log_as(iname(inst), EVH_LOG_WARN,
                "plugin %s stopped with %lld messages held and not settled "

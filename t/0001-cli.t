@@ -37,4 +37,17 @@ is "$cols" 1 "-l: the version column is aligned on every line"
 "$EVHOST" -c "$T/does-not-exist.cfg" -t >"$T/nofile.out" 2>&1; rc=$?
 is "$rc" 1 "missing config file: exit 1"
 like "$(cat "$T/nofile.out")" 'does-not-exist.cfg: cannot read config file' "missing config file: named"
+out=$("$EVHOST" -t -c "$T" 2>&1); rc=$?
+is "$rc" 1 "a directory as config file: exit 1"
+like "$out" "$T: cannot read config file: it is a directory" "a directory as config file: said so, not 'syntax error: file I/O error'"
+printf 'nats = { servers = ["http://u:pw@127.0.0.1:4222", "nats://127.0.0.1:1"]; };\nplugins = ( { plugin = "testplug"; } );\n' >"$T/http.cfg"
+out=$("$EVHOST" -t -c "$T/http.cfg" 2>&1); rc=$?
+is "$rc" 1 "an http:// NATS URL: evhost -t exits 1"
+like "$out" 'http.cfg:1: nats.servers: ."http://." is not a NATS URL: use nats://host:port' "an http:// NATS URL: said, with file:line"
+unlike "$out" 'pw@' "...without printing the credentials in the URL"
+# An in-tree build's unit test binaries are ignored by git, their sources not.
+if git -C "$top_srcdir" rev-parse >/dev/null 2>&1; then
+    ok "t/unit/test-event (a binary) is git-ignored" git -C "$top_srcdir" check-ignore -q t/unit/test-event
+    ok "t/unit/test-event.c (a source) is not" test -z "$(git -C "$top_srcdir" check-ignore t/unit/test-event.c)"
+fi
 done_testing
