@@ -65,4 +65,15 @@ wait_for 30 has_lines "$T/dead.out" 1
 stop_evhost f
 is "$(cat "$T/dead.out")" "evhost.f.dead m0 I/O error: receiver hook is down after 2 deliveries" "default dead-letter subject evhost.<host>.dead, with the plugin's reason"
 like "$(cat "$T/f.log")" 'on_msg failed: I/O error: receiver hook is down \(subject ev, stream seq 1, delivery 1 of 2\)' "the failure line carries the plugin's reason"
+
+# --- evh_timer_cancel from the plugin's own thread, during a run --------
+host_cfg "$T/c.cfg" c "{ plugin = \"wired\"; subscribe = \"ev\"; jetstream = { stream = \"EV\"; durable = \"c\"; }; config = { cancel = true; }; }"
+start_evhost c "$T/c.cfg"
+cancelled() { "$EVHOST" --stats -c "$T/c.cfg" | grep -Eq '"cancel_(ok|broken)"'; }
+wait_for 30 cancelled
+s=$("$EVHOST" --stats -c "$T/c.cfg")
+stop_evhost c
+is "$?" 0 "the host with a self-cancelling timer stops cleanly"
+like "$s" '"cancel_ok": *1' "evh_timer_cancel from another thread returned after the run under way, and no run followed"
+like "$s" '"self_runs": *1' "a timer that cancels itself from its callback ran once (and did not wait for itself)"
 done_testing

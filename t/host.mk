@@ -47,6 +47,7 @@ t_plugins_abi11_la_CPPFLAGS = $(AM_CPPFLAGS) -DOLD_ABI_MINOR=1
 t_plugins_abi11_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
 t_plugins_wired_la_SOURCES = t/plugins/wired.c
 t_plugins_wired_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
+t_plugins_wired_la_LIBADD = $(PTHREAD_LIBS)
 t_plugins_initfail_la_SOURCES = t/plugins/wired.c
 t_plugins_initfail_la_CPPFLAGS = $(AM_CPPFLAGS) -DWIRED_INIT_FAILS
 t_plugins_initfail_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)

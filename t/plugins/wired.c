@@ -7,18 +7,85 @@
  *   limit    integer 1..10 (any value, to make a range error)
  *   name     string (to make a type error)
  *   fail     fail every message with a reason
+ *   cancel   evh_timer_cancel from the plugin's own thread while the
+ *            timer runs (counter cancel_ok or cancel_broken), and a timer
+ *            that cancels itself from its callback (counter self_runs)
  * With -DWIRED_INIT_FAILS module_init refuses the plugin.
  */
 #include <evhost/plugin.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef struct wired {
     evh_instance *inst;
     int64_t limit;
     const char *name;
-    bool fail;
+    bool fail, cancel, thread_started;
+    evh_timer *slow, *self;
+    atomic_int runs, in_run;
+    pthread_t thread;
 } wired;
+
+/* 20 ms timer that takes 50 ms: a cancel from another thread almost
+ * always lands during a run. */
+static void slow_tick(void *state, int64_t now_ns)
+{
+    wired *w = state;
+    (void)now_ns;
+    atomic_store(&w->in_run, 1);
+    usleep(50000);
+    atomic_fetch_add(&w->runs, 1);
+    atomic_store(&w->in_run, 0);
+}
+
+static void self_tick(void *state, int64_t now_ns)
+{
+    wired *w = state;
+    (void)now_ns;
+    evh_counter_add(w->inst, "self_runs", 1);
+    evh_timer_cancel(w->inst, w->self); /* must not wait for itself */
+}
+
+static void *canceller(void *arg)
+{
+    wired *w = arg;
+    while (atomic_load(&w->runs) < 2)
+        usleep(1000);
+    while (!atomic_load(&w->in_run))
+        usleep(100);
+    evh_timer_cancel(w->inst, w->slow);
+    int busy = atomic_load(&w->in_run), r0 = atomic_load(&w->runs);
+    usleep(300000);
+    bool ok = !busy && atomic_load(&w->runs) == r0;
+    evh_counter_add(w->inst, ok ? "cancel_ok" : "cancel_broken", 1);
+    return NULL;
+}
+
+static int w_start(void *state)
+{
+    wired *w = state;
+    if (!w->cancel)
+        return EVH_OK;
+    if (evh_timer_add(w->inst, 20, slow_tick, &w->slow) != EVH_OK ||
+        evh_timer_add(w->inst, 10, self_tick, &w->self) != EVH_OK)
+        return EVH_ENOMEM;
+    if (pthread_create(&w->thread, NULL, canceller, w) != 0)
+        return EVH_ERR;
+    w->thread_started = true;
+    return EVH_OK;
+}
+
+/* Own threads end before stop returns (plugin.h). */
+static void w_stop(void *state)
+{
+    wired *w = state;
+    if (w->thread_started)
+        pthread_join(w->thread, NULL);
+    w->thread_started = false;
+}
 
 static void note(const char *what)
 {
@@ -53,6 +120,7 @@ static int w_configure(evh_instance *inst, void **state)
     evh_config_int(inst, "limit", 5, 1, 10, &w->limit);
     evh_config_string(inst, "name", "w", &w->name);
     evh_config_bool(inst, "fail", false, &w->fail);
+    evh_config_bool(inst, "cancel", false, &w->cancel);
     /* What a plugin that also works on core NATS would ask. */
     evh_log(inst, EVH_LOG_WARN, "wiring: %s",
             evh_instance_wiring(inst) & EVH_WIRE_JETSTREAM
@@ -76,4 +144,5 @@ EVH_PLUGIN_DEFINE(.name = "wired", .version = "1.2.0",
                   .needs = EVH_WIRE_SUBSCRIBE | EVH_WIRE_JETSTREAM,
                   .refuses = EVH_WIRE_PUBLISH, .module_init = w_module_init,
                   .module_fini = w_module_fini, .configure = w_configure,
-                  .on_msg = w_on_msg, .destroy = w_destroy);
+                  .start = w_start, .on_msg = w_on_msg, .stop = w_stop,
+                  .destroy = w_destroy);
