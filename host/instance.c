@@ -214,7 +214,7 @@ int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
     pthread_mutex_lock(&inst->wlock);
     t->next = inst->timers;
     inst->timers = t;
-    pthread_cond_signal(&inst->wcond);
+    pthread_cond_broadcast(&inst->wcond);
     pthread_mutex_unlock(&inst->wlock);
     if (out)
         *out = t;

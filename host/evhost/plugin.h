@@ -464,7 +464,8 @@ int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
                   evh_timer **out); /* EVH_OK, EVH_EINVAL, EVH_ENOMEM */
 /** Cancel a timer: its callback does not start again after this returns,
  * and a run under way on another thread is waited for (see the table in
- * THREADING).  The host frees the timer; do not use the handle again. */
+ * THREADING), so do not call it holding a lock that callback takes.  The
+ * host frees the timer; do not use the handle again. */
 void evh_timer_cancel(evh_instance *inst, evh_timer *timer);
 
 #ifdef __cplusplus
