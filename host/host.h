@@ -96,8 +96,10 @@ struct evh_instance {
     _Atomic uint64_t msgid_seq;
 
     inst_stats st;
-    /* on_msg failures logged once per RETRY_LOG_NS (retry.c) */
-    _Atomic int64_t fail_logged_ns, fail_unlogged;
+    /* on_msg failures and dead letters logged once per RETRY_LOG_NS
+     * (retry.c) */
+    _Atomic int64_t fail_logged_ns, fail_unlogged, dead_logged_ns,
+        dead_unlogged;
     pthread_mutex_t counters_lock;
     evh_counter *counters;
 };

@@ -7,8 +7,9 @@
  * Bit's output retry scheduler does the same), and the delivery that
  * reaches retry_max_deliver is published on the dead-letter subject with
  * its reason and terminated, so one bad message cannot circle for ever.
- * The failures are logged once per RETRY_LOG_NS per instance, with how
- * many there were, rather than once per attempt.
+ * The failures, and the dead letters, are logged at most once per
+ * RETRY_LOG_NS per instance, with how many there were, rather than once
+ * per attempt.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,20 +40,23 @@ static int64_t last_delivery(const js_conf *jc)
     return last;
 }
 
-/* True (and the count of failures since the last line in *n) when this
- * failure may be logged. */
-static bool log_due(evh_instance *inst, int64_t *n)
+/* True (and in *n the count of events since the last line) when this one
+ * may be logged: at most one line per RETRY_LOG_NS for each kind. */
+static bool log_due(_Atomic int64_t *logged_ns, _Atomic int64_t *unlogged,
+                    int64_t *n)
 {
     int64_t now = now_mono_ns();
-    int64_t last = atomic_load(&inst->fail_logged_ns);
-    atomic_fetch_add(&inst->fail_unlogged, 1);
+    int64_t last = atomic_load(logged_ns);
+    atomic_fetch_add(unlogged, 1);
     if (last != 0 && now - last < RETRY_LOG_NS)
         return false;
-    if (!atomic_compare_exchange_strong(&inst->fail_logged_ns, &last, now))
+    if (!atomic_compare_exchange_strong(logged_ns, &last, now))
         return false;
-    *n = atomic_exchange(&inst->fail_unlogged, 0);
+    *n = atomic_exchange(unlogged, 0);
     return true;
 }
+
+static const char *times(int64_t n) { return n == 1 ? "time" : "times"; }
 
 static void reason_text(const evh_msg *em, int rc, char *out, size_t cap)
 {
@@ -103,11 +107,12 @@ void retry_settle_failed(evh_instance *inst, evh_msg *em, int rc)
     free(em->reason);
     em->reason = NULL;
     if (!em->js) {
-        if (log_due(inst, &n))
+        if (log_due(&inst->fail_logged_ns, &inst->fail_unlogged, &n))
             log_as(who, EVH_LOG_WARN,
                    "on_msg failed: %s (subject %s); core NATS cannot "
-                   "redeliver: dropped; %lld failures in the last 10 s",
-                   why, evh_msg_subject(em), (long long)n);
+                   "redeliver: dropped; failed %lld %s since the last such "
+                   "line",
+                   why, evh_msg_subject(em), (long long)n, times(n));
         evh_msg_nak(em, 0); /* counted as a drop */
         return;
     }
@@ -127,11 +132,16 @@ void retry_settle_failed(evh_instance *inst, evh_msg *em, int rc)
         int s = dead_letter(inst, em, subj, reason);
         if (s == EVH_OK) {
             inst->st.dead_letters++;
-            log_as(who, EVH_LOG_ERROR,
-                   "dead-lettered on %s after %llu deliveries: %s (subject "
-                   "%s, stream seq %llu)",
-                   subj, (unsigned long long)d, why, evh_msg_subject(em),
-                   (unsigned long long)seq);
+            /* A long outage gives up on many messages at once: one line
+             * per interval, with the count (all in --stats). */
+            if (log_due(&inst->dead_logged_ns, &inst->dead_unlogged, &n))
+                log_as(who, EVH_LOG_ERROR,
+                       "dead-lettered on %s after %llu deliveries: %s "
+                       "(subject %s, stream seq %llu); %lld dead %s since "
+                       "the last such line",
+                       subj, (unsigned long long)d, why, evh_msg_subject(em),
+                       (unsigned long long)seq, (long long)n,
+                       n == 1 ? "letter" : "letters");
             evh_msg_term(em);
             return;
         }
@@ -142,16 +152,17 @@ void retry_settle_failed(evh_instance *inst, evh_msg *em, int rc)
                subj, evh_strerror(s), (unsigned long long)seq);
     }
     int64_t delay = backoff_ms(jc, d);
-    if (log_due(inst, &n)) {
+    if (log_due(&inst->fail_logged_ns, &inst->fail_unlogged, &n)) {
         char of[32] = "unlimited";
         if (last > 0)
             snprintf(of, sizeof of, "%lld", (long long)last);
         log_as(who, EVH_LOG_WARN,
                "on_msg failed: %s (subject %s, stream seq %llu, delivery "
-               "%llu of %s); redelivery in %lld ms; %lld failures in the "
-               "last 10 s",
+               "%llu of %s); redelivery in %lld ms; failed %lld %s since "
+               "the last such line",
                why, evh_msg_subject(em), (unsigned long long)seq,
-               (unsigned long long)d, of, (long long)delay, (long long)n);
+               (unsigned long long)d, of, (long long)delay, (long long)n,
+               times(n));
     }
     evh_msg_nak(em, delay);
 }

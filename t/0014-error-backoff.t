@@ -47,6 +47,20 @@ like "$(cat "$T/dl.log")" 'dead-lettered on ev.dead after 3 deliveries: I/O erro
 info=$(curl -s "http://127.0.0.1:$NATS_MON_PORT/jsz?accounts=true&consumers=true")
 like "$info" '"name": *"dl".*"num_ack_pending": *0' "terminated: nothing left unacknowledged on the consumer"
 
+# Twenty more given up at once: twenty dead letters, not twenty log lines.
+host_cfg "$T/pub2.cfg" pub2 "{ plugin = \"testplug\"; publish = \"ev\"; jetstream = { stream = \"EV\"; subjects = [\"ev\"]; }; config = { publish_n = 20; prefix = \"more\"; }; }"
+"$EVHOST" -c "$T/pub2.cfg" 2>"$T/pub2.log"
+is "$?" 0 "20 more messages stored"
+start_evhost dl2 "$T/dl.cfg"
+wait_for 60 has_lines "$T/dead.out" 21
+sleep 1
+s=$("$EVHOST" --stats -c "$T/dl.cfg")
+stop_evhost dl2
+is "$(grep -c ' more[0-9]* ' "$T/dead.out")" 20 "20 dead letters published"
+like "$s" '"dead_letters": *20' "--stats counts 20"
+nl=$(grep -c 'dead-lettered on' "$T/dl2.log")
+ok "20 dead letters, $nl log line(s): once per 10 s with the count" test "$nl" -ge 1 -a "$nl" -le 3
+
 # --- retry settings are checked ------------------------------------------
 host_cfg "$T/bad.cfg" bad "{ plugin = \"testplug\"; subscribe = \"ev\"; jetstream = { stream = \"EV\"; durable = \"b\"; retry_delay_ms = 5000; retry_max_delay_ms = 1000; retry_max_deliver = 0; }; }"
 out=$("$EVHOST" -t -c "$T/bad.cfg" 2>&1); rc=$?
