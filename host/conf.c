@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -143,6 +144,18 @@ static void parse_nats(cfg_ctx *cx, host_conf *c, config_setting_t *root)
         cfg_error(cx, g, "nkey_seed_file",
                   "needs `nkey` (the public user key)");
 
+    /* nats.c takes any scheme and fails only when it connects, so -t
+     * would pass an http:// URL. */
+    for (int i = 0; i < n->nservers; i++) {
+        const char *u = n->servers[i];
+        const char *sep = u ? strstr(u, "://") : NULL;
+        if (sep && strncmp(u, "nats://", 7) != 0 &&
+            strncmp(u, "tls://", 6) != 0)
+            cfg_error(cx, g, "servers",
+                      "\"%.*s\" is not a NATS URL: use nats://host:port "
+                      "(or tls://host:port)",
+                      (int)(sep - u + 3), u);
+    }
     n->env_url = getenv("EVHOST_NATS_URL");
     if (n->env_url && !n->env_url[0])
         n->env_url = NULL;
@@ -229,6 +242,20 @@ static void parse_js(cfg_ctx *cx, inst_conf *ic, config_setting_t *g)
     cfg_int(cx, g, "max_ack_pending", 20000, 1, 10000000, &js->max_ack_pending);
     cfg_int(cx, g, "max_deliver", -1, -1, INT_MAX, &js->max_deliver);
     cfg_int(cx, g, "fetch_batch", 1000, 1, 100000, &js->fetch_batch);
+    cfg_int(cx, g, "retry_delay_ms", 1000, 0, 86400000, &js->retry_delay_ms);
+    cfg_int(cx, g, "retry_max_delay_ms", 60000, 0, 86400000,
+            &js->retry_max_delay_ms);
+    if (js->retry_max_delay_ms < js->retry_delay_ms)
+        cfg_error(cx, g, "retry_max_delay_ms",
+                  "must not be less than retry_delay_ms (%lld)",
+                  (long long)js->retry_delay_ms);
+    cfg_int(cx, g, "retry_max_deliver", 10, -1, INT_MAX,
+            &js->retry_max_deliver);
+    if (js->retry_max_deliver == 0)
+        cfg_error(cx, g, "retry_max_deliver",
+                  "expected an integer in -1..2147483647 except 0 (-1: "
+                  "redeliver for ever), got 0");
+    cfg_string(cx, g, "dead_letter", NULL, &js->dead_letter);
     cfg_int(cx, g, "publish_max_pending", 4000, 1, 1000000,
             &js->publish_max_pending);
     cfg_int(cx, g, "publish_retry_ms", 1000, 10, 600000, &js->publish_retry_ms);
@@ -423,8 +450,17 @@ host_conf *conf_load(const char *path)
         }
         free(dir);
     }
+    struct stat st;
     if (access(path, R_OK) != 0) {
         LOG_ERROR("%s: cannot read config file: %m", path);
+        conf_unref(c);
+        return NULL;
+    }
+    /* libconfig calls a directory a "syntax error: file I/O error". */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        LOG_ERROR("%s: cannot read config file: %s", path,
+                  S_ISDIR(st.st_mode) ? "it is a directory"
+                                      : "not a regular file");
         conf_unref(c);
         return NULL;
     }

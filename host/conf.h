@@ -29,6 +29,10 @@ typedef struct js_conf {
     uint64_t deliver_start_seq; /* "seq N" */
     bool reset_consumer;        /* delete the durable at start */
     int64_t ack_wait_ms, max_ack_pending, max_deliver, fetch_batch;
+    /* an error returned by on_msg: nak delay, doubling up to the max, and
+     * after retry_max_deliver deliveries (-1: never) the dead letter */
+    int64_t retry_delay_ms, retry_max_delay_ms, retry_max_deliver;
+    const char *dead_letter; /* NULL: evhost.<host>.dead */
     /* publisher side (instances that publish) */
     int64_t publish_max_pending, publish_retry_ms;
 } js_conf;

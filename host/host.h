@@ -29,7 +29,7 @@ typedef struct evh_counter {
 /* The host's own per-instance counters. */
 typedef struct inst_stats {
     _Atomic int64_t in, out, errors, drops, acks, naks, terms, redelivered,
-        publish_retries, held;
+        publish_retries, held, dead_letters;
 } inst_stats;
 
 struct evh_timer {
@@ -63,6 +63,7 @@ struct evh_instance {
     void *state;
     _Atomic int phase;
     bool configuring; /* config getters allowed */
+    bool config_complete; /* evh_config_status called: every key was read */
     int config_errors;
 
     pthread_mutex_t cb_lock; /* serialises the plugin's callbacks */
@@ -71,6 +72,7 @@ struct evh_instance {
     pthread_mutex_t wlock; /* timers, retries, worker wake-ups */
     pthread_cond_t wcond;
     evh_timer *timers;
+    evh_timer *running_timer; /* whose fn runs now (under wlock) */
     pub_retry *retries;
     atomic_bool stopping;  /* shutdown requested */
     atomic_bool done;      /* evh_done() called */
@@ -97,6 +99,10 @@ struct evh_instance {
 
     inst_stats st;
     _Atomic int64_t js_pending; /* consumer's pending count, last message */
+    /* on_msg failures and dead letters logged once per RETRY_LOG_NS
+     * (retry.c) */
+    _Atomic int64_t fail_logged_ns, fail_unlogged, dead_logged_ns,
+        dead_unlogged;
     pthread_mutex_t counters_lock;
     evh_counter *counters;
 };
@@ -110,6 +116,8 @@ struct evh_msg {
     bool settled;
     bool meta_parsed;    /* from the ack subject, lazily */
     uint64_t stream_seq, deliveries, pending;
+    uint64_t stream_seq, deliveries;
+    char *reason; /* evh_msg_fail's text, during on_msg only */
 };
 
 struct evh_host {
@@ -150,6 +158,9 @@ void instance_dispatch(evh_instance *inst, natsMsg *m, bool js);
 /* msg.c: a JetStream message's delivery count and the consumer's pending
  * count, from its ack subject, into the instance's counters. */
 void msg_note_js_delivery(evh_msg *msg);
+/* retry.c: settle a message whose on_msg returned `rc` (not EVH_OK):
+ * nak with backoff, or dead-letter and term after the last delivery. */
+void retry_settle_failed(evh_instance *inst, evh_msg *em, int rc);
 
 /* jetstream.c */
 int js_setup_stream(evh_instance *inst);

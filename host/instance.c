@@ -66,6 +66,35 @@ evh_instance *instance_new(evh_host *h, host_conf *c, inst_conf *ic)
     return inst;
 }
 
+/* The descriptor's wiring declaration (ABI 1.2) against the block: each
+ * mismatch reported with file:line. */
+static int check_wiring(evh_instance *inst)
+{
+    static const struct {
+        uint32_t bit;
+        const char *key, *what;
+    } wires[] = {
+        {EVH_WIRE_SUBSCRIBE, "subscribe", "a `subscribe` subject"},
+        {EVH_WIRE_PUBLISH, "publish", "a `publish` subject"},
+        {EVH_WIRE_JETSTREAM, "jetstream", "a `jetstream` block"},
+    };
+    const evh_plugin *d = inst->plugin;
+    if (!EVH_DESC_HAS(d, refuses))
+        return 0;
+    uint32_t have = evh_instance_wiring(inst);
+    cfg_ctx cx = {.who = iname(inst)};
+    for (size_t i = 0; i < sizeof wires / sizeof wires[0]; i++) {
+        if ((d->needs & wires[i].bit) && !(have & wires[i].bit))
+            cfg_error(&cx, inst->ic->setting, wires[i].key,
+                      "required: plugin %s needs %s", d->name, wires[i].what);
+        if ((d->refuses & wires[i].bit) && (have & wires[i].bit))
+            cfg_error(&cx, inst->ic->setting, wires[i].key,
+                      "plugin %s cannot work with %s; remove it", d->name,
+                      wires[i].what);
+    }
+    return cx.errors;
+}
+
 int instance_configure(evh_instance *inst)
 {
     if (!inst->ic->plugin)
@@ -74,6 +103,8 @@ int instance_configure(evh_instance *inst)
     if (!inst->mod)
         return EVH_ECONFIG;
     inst->plugin = inst->mod->desc;
+    /* Reported, and configure still runs: every problem in one -t run. */
+    int wiring_errors = check_wiring(inst);
 
     inst->configuring = true;
     lock_cb(inst, false);
@@ -81,13 +112,20 @@ int instance_configure(evh_instance *inst)
     unlock_cb(inst, false);
     inst->configuring = false;
 
-    if (rc == EVH_OK && inst->config_errors)
+    if (rc == EVH_OK && (inst->config_errors || wiring_errors))
         rc = EVH_ECONFIG;
-    if (rc == EVH_OK) {
+    /* Unknown keys: always when the plugin said it read every key
+     * (evh_config_status), else only on success -- a configure that
+     * returned at its first problem left valid keys unread. */
+    if (rc == EVH_OK || inst->config_complete) {
         cfg_ctx cx = {.who = iname(inst)};
-        if (cfg_check_unknown(&cx, inst->ic->config, NULL) > 0)
+        if (cfg_check_unknown(&cx, inst->ic->config, NULL) > 0) {
+            inst->config_errors += cx.errors;
             rc = EVH_ECONFIG;
+        }
     }
+    if (rc == EVH_ECONFIG && inst->config_errors == 0 && wiring_errors)
+        inst->config_errors = wiring_errors;
     if (rc != EVH_OK) {
         if (rc != EVH_ECONFIG || inst->config_errors == 0)
             log_as(iname(inst), EVH_LOG_ERROR,
@@ -108,7 +146,7 @@ static void settle(evh_msg *em, int rc)
     if (rc == EVH_OK)
         evh_msg_ack(em);
     else
-        evh_msg_nak(em, 0);
+        retry_settle_failed(em->inst, em, rc);
 }
 
 void instance_dispatch(evh_instance *inst, natsMsg *m, bool js)
@@ -138,10 +176,15 @@ void instance_dispatch(evh_instance *inst, natsMsg *m, bool js)
     em->in_callback = false;
     if (rc != EVH_OK)
         inst->st.errors++;
-    if (em->settled)
-        free(em); /* settled inside the callback, held or not */
-    else if (!em->held)
+    if (em->settled || em->held) {
+        /* settled inside the callback, or the plugin's to settle */
+        free(em->reason);
+        em->reason = NULL;
+        if (em->settled)
+            free(em);
+    } else {
         settle(em, rc);
+    }
 }
 
 static void on_core_msg(natsConnection *nc, natsSubscription *sub,
@@ -154,6 +197,10 @@ static void on_core_msg(natsConnection *nc, natsSubscription *sub,
 /* ---------------------------------------------------------------------
  * Timers and the worker
  * ------------------------------------------------------------------ */
+
+/* The instance whose worker this thread is (NULL on other threads): known
+ * from the first instruction of the worker, unlike inst->worker. */
+static __thread const evh_instance *tl_worker_of;
 
 int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
                   evh_timer **out)
@@ -169,7 +216,7 @@ int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
     pthread_mutex_lock(&inst->wlock);
     t->next = inst->timers;
     inst->timers = t;
-    pthread_cond_signal(&inst->wcond);
+    pthread_cond_broadcast(&inst->wcond);
     pthread_mutex_unlock(&inst->wlock);
     if (out)
         *out = t;
@@ -180,11 +227,16 @@ void evh_timer_cancel(evh_instance *inst, evh_timer *timer)
 {
     if (!inst || !timer)
         return;
-    /* Freed by the worker; the flag is read under wlock before each run and
-     * the run itself happens under cb_lock, which a caller inside a
-     * callback already holds, so no run can start after we return. */
+    /* Freed by the worker; the flag is read under wlock before each run, so
+     * no run starts after we return.  A run already under way is waited
+     * for, so the promise holds from a plugin's own threads too -- except
+     * on the worker itself (the timer cancelling itself from its own
+     * callback), which would wait for itself. */
     pthread_mutex_lock(&inst->wlock);
     timer->cancelled = true;
+    bool on_worker = tl_worker_of == inst;
+    while (!on_worker && inst->running_timer == timer)
+        pthread_cond_wait(&inst->wcond, &inst->wlock);
     pthread_mutex_unlock(&inst->wlock);
 }
 
@@ -207,9 +259,15 @@ static int64_t run_timers(evh_instance *inst)
             bool cancelled;
             pthread_mutex_lock(&inst->wlock);
             cancelled = t->cancelled;
+            if (!cancelled)
+                inst->running_timer = t;
             pthread_mutex_unlock(&inst->wlock);
             if (!cancelled && !inst->stopping)
                 t->fn(inst->state, now);
+            pthread_mutex_lock(&inst->wlock);
+            inst->running_timer = NULL;
+            pthread_cond_broadcast(&inst->wcond);
+            pthread_mutex_unlock(&inst->wlock);
             unlock_cb(inst, false);
             pthread_mutex_lock(&inst->wlock);
             /* Period 0 = run again on the next round; otherwise keep the
@@ -235,6 +293,7 @@ static void *worker_main(void *arg)
     evh_instance *inst = arg;
     int64_t last_retry = now_mono_ns();
 
+    tl_worker_of = inst;
     while (!inst->stopping) {
         int64_t next = run_timers(inst);
         int64_t now = now_mono_ns();
@@ -407,12 +466,25 @@ static void shutdown_instance(evh_instance *inst)
         js_flush_retries(inst);
         js_wait_published(inst, deadline);
     }
+    /* The plugin's own counters too: its last word on what it did. */
+    char mine[1024] = "";
+    size_t len = 0;
+    pthread_mutex_lock(&inst->counters_lock);
+    for (evh_counter *c = inst->counters; c && len < sizeof mine; c = c->next) {
+        int w = snprintf(mine + len, sizeof mine - len, " %s=%lld", c->name,
+                         (long long)c->value);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    pthread_mutex_unlock(&inst->counters_lock);
     log_as(iname(inst), EVH_LOG_INFO,
            "stopped: in=%lld out=%lld errors=%lld drops=%lld acks=%lld "
-           "naks=%lld",
+           "naks=%lld terms=%lld dead_letters=%lld%s",
            (long long)inst->st.in, (long long)inst->st.out,
            (long long)inst->st.errors, (long long)inst->st.drops,
-           (long long)inst->st.acks, (long long)inst->st.naks);
+           (long long)inst->st.acks, (long long)inst->st.naks,
+           (long long)inst->st.terms, (long long)inst->st.dead_letters, mine);
     if (inst->st.held > 0)
         log_as(iname(inst), EVH_LOG_WARN,
                "plugin %s stopped with %lld messages held and not settled "

@@ -7,6 +7,11 @@
 
 #include "evhost/plugin.h"
 
+/* True if descriptor `d` (of the size its plugin saw) has field `f`:
+ * fields appended after ABI 1.0 are read only through this. */
+#define EVH_DESC_HAS(d, f)                                                     \
+    ((d)->size >= offsetof(evh_plugin, f) + sizeof((d)->f))
+
 typedef struct evh_module {
     char *path;
     void *dl;

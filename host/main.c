@@ -209,8 +209,7 @@ static void reload(evh_host *h)
     h->conf = nc;
     pthread_mutex_unlock(&h->insts_lock);
     conf_unref(oc);
-    LOG_INFO("reload done: %d instances restarted or added, %d stopped, %d "
-             "unchanged",
+    LOG_INFO("reload done: restarted or added %d, stopped %d, unchanged %d",
              started, stopped, n - started);
 }
 

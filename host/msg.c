@@ -1,4 +1,5 @@
 /* evh_msg: accessors and settlement (ack / nak / term). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,24 @@ static int settle(evh_msg *msg, int how, int64_t delay_ms)
     /* A failed ack is not fatal: the server redelivers after ack_wait and
      * the sink's writes are idempotent. */
     return s == NATS_OK ? EVH_OK : EVH_ECONN;
+}
+
+int evh_msg_fail(evh_msg *msg, int status, const char *fmt, ...)
+{
+    if (!msg || !msg->in_callback)
+        return EVH_ESTATE;
+    if (status == EVH_OK || !fmt)
+        return EVH_EINVAL;
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = NULL;
+    int n = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return status; /* the status alone still says what happened */
+    free(msg->reason);
+    msg->reason = text;
+    return status;
 }
 
 int evh_msg_ack(evh_msg *msg) { return settle(msg, SETTLE_ACK, 0); }

@@ -12,8 +12,11 @@
  */
 const char *secret_path(const char *path, char *buf, size_t len);
 /**
- * Read a whole small file (found by secret_path) (< 64 KiB), strip one trailing newline (and a CR
- * before it).  Returns malloc'd content or NULL with a reason in err.
+ * Read a whole small file (found by secret_path) (< 64 KiB), strip one
+ * trailing newline (and a CR before it).  Refuses, without blocking,
+ * anything but a regular file, and a file owned by the running user that
+ * its group or others can access (the message gives the chmod).  Returns
+ * malloc'd content or NULL with a reason in err.
  */
 char *secret_read(const char *path, char *err, size_t errlen);
 /** Overwrite and free. */

@@ -54,6 +54,15 @@ bool evh_connected(const evh_instance *inst)
            natsConnection_Status(inst->host->nc) == NATS_CONN_STATUS_CONNECTED;
 }
 
+uint32_t evh_instance_wiring(const evh_instance *inst)
+{
+    if (!inst)
+        return 0;
+    return (inst->ic->nsubscribe > 0 ? EVH_WIRE_SUBSCRIBE : 0) |
+           (inst->ic->publish ? EVH_WIRE_PUBLISH : 0) |
+           (inst->ic->js.enabled ? EVH_WIRE_JETSTREAM : 0);
+}
+
 void evh_done(evh_instance *inst)
 {
     if (inst && !inst->done) {
@@ -199,6 +208,15 @@ int evh_config_secret_file(evh_instance *inst, const char *key, char **out)
     if (!*out)
         return evh_config_error(inst, key, "%s", err);
     return EVH_OK;
+}
+
+int evh_config_status(evh_instance *inst)
+{
+    int g = cfg_guard(inst);
+    if (g != EVH_OK)
+        return g;
+    inst->config_complete = true;
+    return inst->config_errors ? EVH_ECONFIG : EVH_OK;
 }
 
 int evh_config_error(evh_instance *inst, const char *key, const char *fmt,

@@ -48,6 +48,7 @@ static json_object *inst_json(evh_instance *inst)
         add_i64(c, "acks", inst->st.acks);
         add_i64(c, "naks", inst->st.naks);
         add_i64(c, "terms", inst->st.terms);
+        add_i64(c, "dead_letters", inst->st.dead_letters);
         add_i64(c, "held", inst->st.held);
         add_i64(c, "publish_retries", inst->st.publish_retries);
     }

@@ -83,7 +83,7 @@ plugins = ( { plugin = "testplug"; name = "one"; },
 is "$rc" 0 "@include and two instances of one plugin: exit 0"
 like "$out" 'configuration OK \(2 plugin instances\)' "@include: OK with 2 instances"
 
-printf 'secret-password-123\n' >"$T/pw"
+(umask 077 && printf 'secret-password-123\n' >"$T/pw")
 t_cfg secret "nats = { user = \"u\"; password_file = \"$T/pw\"; servers = \"nats://127.0.0.1:1\"; };
 plugins = ( { plugin = \"testplug\"; bad = 1; } );"
 unlike "$out" 'secret-password-123' "a config error never prints the password"

@@ -43,11 +43,11 @@ host_cfg "$T/sub.cfg" sub "{ plugin = \"testplug\"; name = \"keep\"; subscribe =
 { plugin = \"testplug\"; name = \"new\"; subscribe = \"lc2\"; config = { out = \"$T/new.out\"; }; }"
 kill -HUP "$EVH_PID_sub"
 wait_for 10 grep -q 'reload done' "$T/sub.log"
-like "$(cat "$T/sub.log")" 'reload done: 2 instances restarted or added, 1 stopped, 0 unchanged' "SIGHUP: renamed instance replaced, new one added"
+like "$(cat "$T/sub.log")" 'reload done: restarted or added 2, stopped 1, unchanged 0' "SIGHUP: renamed instance replaced, new one added"
 kill -HUP "$EVH_PID_sub"
 two_reloads() { [ "$(grep -c 'reload done' "$T/sub.log")" -ge 2 ]; }
 wait_for 10 two_reloads
-like "$(grep 'reload done' "$T/sub.log" | tail -1)" '0 instances restarted or added, 0 stopped, 2 unchanged' "SIGHUP with no change: nothing restarted"
+like "$(grep 'reload done' "$T/sub.log" | tail -1)" 'restarted or added 0, stopped 0, unchanged 2' "SIGHUP with no change: nothing restarted"
 echo 'plugins = ( { plugin = ' >"$T/sub.cfg"
 kill -HUP "$EVH_PID_sub"
 wait_for 10 grep -q 'reload failed' "$T/sub.log"

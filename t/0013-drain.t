@@ -32,4 +32,5 @@ diag "server sent $sent messages to the host; the plugin processed $got"
 ok "the server sent messages to the host" test -n "$sent" -a "${sent:-0}" -gt 0
 is "$got" "$sent" "every message the server handed over was processed"
 like "$(cat "$T/sub.log")" "stopped: in=$got " "the host's own count agrees"
+like "$(cat "$T/sub.log")" "stopped: in=$got .* seen=$got" "the stopped line ends with the plugin's own counters"
 done_testing

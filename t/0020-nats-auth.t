@@ -25,7 +25,7 @@ mkdir -p "$T/pki" "$T/other"
 ca pki; cert pki server localhost; cert pki client client
 ca other; cert other client client   # signed by a CA the server does not trust
 printf '%s\n' "$PW" >"$T/pw"; printf 'wrong\n' >"$T/badpw"; printf '%s\n' "$TOKEN" >"$T/token"
-chmod 600 "$T/pw" "$T/token"
+chmod 600 "$T/pw" "$T/badpw" "$T/token"
 
 run_nats() { # name config-body -> port in PORT_<name>
     local port; port=$(free_port)

@@ -40,6 +40,12 @@ plugins = (
 EOC
 out=$(EVHOST_PLUGIN_PATH= "$root/bin/evhost" -t -c "$T/sink.cfg" 2>&1)
 is "$?" 0 "the installed evhost -t accepts it"
+ok "evhost -t did not create the output file (configure does no I/O)" test ! -e "$T/events.log"
+# The wiring declaration: an instance without subscribe fails -t.
+sed '/subscribe = "events";/d; s/durable = "line-sink"; //' "$T/sink.cfg" >"$T/nosub.cfg"
+out=$(EVHOST_PLUGIN_PATH= "$root/bin/evhost" -t -c "$T/nosub.cfg" 2>&1)
+is "$?" 1 "the tutorial's sink without subscribe: evhost -t exits 1"
+like "$out" 'nosub.cfg:[0-9]+: plugins\[0\]\.subscribe: required: plugin line-sink needs a `subscribe` subject' "...because its descriptor needs it"
 EVHOST="$root/bin/evhost" EVHOST_PLUGIN_PATH= start_evhost sink "$T/sink.cfg"
 wait_for 30 grep -q 'consuming events' "$T/sink.log"
 for i in $(seq 1 200); do
@@ -52,4 +58,31 @@ sed 's/^/events /' "$T/in.jsonl" >"$T/want"
 ok "the sink wrote each of the 200 events, in order, as '<subject> <payload>'" cmp -s "$T/want" "$T/events.log"
 stop_evhost sink
 is "$?" 0 "the host stops cleanly"
+
+# A write that fails (/dev/full): the host retries with the page's backoff
+# settings (short here) and dead-letters the event with the sink's reason.
+cat >"$T/full.cfg" <<EOC
+host = { name = "line-sink"; };
+nats = { servers = ["$NATS_URL"]; };
+plugins = (
+  { plugin = "$T/line-sink.so"; name = "full";
+    subscribe = "events";
+    jetstream = { stream = "EVENTS"; subjects = ["events"]; durable = "full"; deliver = "new";
+                  retry_delay_ms = 100; retry_max_delay_ms = 400;
+                  retry_max_deliver = 3; dead_letter = "events.dead"; };
+    config = { path = "/dev/full"; }; },
+  { plugin = "$top_builddir/t/plugins/.libs/testplug.so"; name = "dead"; subscribe = "events.dead";
+    config = { out = "$T/dead.out"; out_header = "Evhost-Reason"; }; }
+);
+EOC
+EVHOST="$root/bin/evhost" EVHOST_PLUGIN_PATH= start_evhost full "$T/full.cfg"
+wait_for 30 grep -q 'consuming events' "$T/full.log"
+head -1 "$T/in.jsonl" >"$T/one.jsonl"
+"$NATSCLI" pub "$NATS_URL" events "$T/one.jsonl"
+wait_for 30 has_lines "$T/dead.out" 1
+stop_evhost full
+is "$(cat "$T/dead.out")" "events.dead $(cat "$T/one.jsonl") I/O error: cannot write /dev/full: No space left on device after 3 deliveries" \
+    "a failing write: dead-lettered after 3 deliveries, with the sink's reason"
+nl=$(grep -c 'on_msg failed' "$T/full.log")
+ok "3 failed attempts, $nl failure line(s): once per 10 s, not per attempt" test "$nl" -ge 1 -a "$nl" -le 2
 done_testing

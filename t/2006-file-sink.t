@@ -110,4 +110,13 @@ badcfg "path = \"$T/no/such/dir/f\";"
 like "$out" "config\.path: cannot open $T/no/such/dir/f: No such file or directory" "...naming the file it cannot open and why"
 badcfg "fsync = \"always\";"
 like "$out" 'config\.path: required' "...and a missing path"
+badcfg "path = \"$T/f\"; fsync = \"sometimes\"; mode = \"999\"; bogus = 1;"
+like "$out" 'config\.fsync: expected.*config\.mode: expected an octal.*config\.bogus: unknown key' "...every problem of the block in one run"
+host_cfg "$T/t.cfg" t "{ plugin = \"file-sink\"; subscribe = \"e\"; config = { path = \"$T/not-yet.ndjson\"; }; }"
+"$EVHOST" -t -c "$T/t.cfg" >/dev/null 2>&1
+is "$?" 0 "a good config: evhost -t exits 0"
+ok "evhost -t does not create the output file (it is opened in start)" test ! -e "$T/not-yet.ndjson"
+host_cfg "$T/ns.cfg" ns "{ plugin = \"file-sink\"; config = { path = \"$T/ns.ndjson\"; }; }"
+out=$("$EVHOST" -t -c "$T/ns.cfg" 2>&1)
+like "$out" 'plugins\[0\]\.subscribe: required: plugin file-sink needs a `subscribe` subject' "no subscribe: evhost -t says the sink needs one"
 done_testing

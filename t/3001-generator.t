@@ -67,4 +67,11 @@ bad one 'criticality = [5];' 'plugins\[0\]\.config\.criticality: expected \[min,
 bad empty 'messages = [];' 'plugins\[0\]\.config\.messages: empty list' "empty messages list"
 bad nums 'messages = [1, 2];' 'plugins\[0\]\.config\.messages: element 0: expected a string' "messages that are not strings"
 bad typo 'rat = 5;' 'plugins\[0\]\.config\.rat: unknown key' "misspelt key"
+# Every problem of the block in one run, the unknown key included.
+bad all 'rate = -1; count = "x"; criticality = [6, 3]; rat = 5;' 'plugins\[0\]\.config\.rate: expected.*config\.count: expected.*config\.criticality: min.*config\.rat: unknown key' "four problems"
+is "$(printf '%s\n' "$out" | grep -c 'level=error.*all.cfg:[0-9]')" 4 "four problems: each reported once, in one run"
+host_cfg "$T/nopub.cfg" x '{ plugin = "generator"; }'
+out=$("$EVHOST" -t -c "$T/nopub.cfg" 2>&1); rc=$?
+is "$rc" 1 "a generator without publish: exit 1"
+like "$out" 'plugins\[0\]\.publish: required: plugin generator needs a `publish` subject' "...it needs a publish subject"
 done_testing

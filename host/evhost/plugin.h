@@ -15,11 +15,16 @@
  *
  * LIFECYCLE of one instance (one `plugins` entry of the config):
  *
+ *   module_init()            optional, once per loaded .so (ABI 1.2).
  *   configure(inst, &state)  read the instance's `config` block with the
  *                            evh_config_* getters, allocate `state`.
- *                            Called on the main thread; also by `evhost -t`.
- *                            Return EVH_OK or EVH_ECONFIG (after reporting
- *                            the problems with evh_config_error).
+ *                            Called on the main thread; also by `evhost -t`
+ *                            and, on SIGHUP, while the old instance runs:
+ *                            it does no I/O beyond reading (its config, a
+ *                            secret file) -- no files created or opened for
+ *                            writing, no sockets, no threads.  Do that in
+ *                            start.  Return EVH_OK or EVH_ECONFIG (after
+ *                            reporting the problems; evh_config_status).
  *   start(state)             the NATS connection is up; add timers here.
  *                            on_msg is never called before start returns.
  *   on_msg(state, msg)       one message of a `subscribe` subject.
@@ -31,6 +36,7 @@
  *   destroy(state)           free `state`.  Called whenever configure was
  *                            called, even if configure or start failed, so
  *                            it must accept a partly built (or NULL) state.
+ *   module_fini()            optional, once, after the last destroy.
  *
  * Every callback except configure may be NULL.
  *
@@ -44,6 +50,39 @@
  * `flags` to skip the lock for on_msg only.  Callbacks should return
  * promptly; a slow on_msg backs up its subscription (core NATS then drops,
  * and counts, what overflows `pending_msgs`; JetStream just waits).
+ *
+ * WHICH evh_* CALLS MAY BE MADE FROM WHERE.  "Callbacks" means start,
+ * on_msg, timers, drain and stop of the instance; "own threads" means
+ * threads the plugin or its libraries started (libmicrohttpd's, say),
+ * which must have ended before stop returns.
+ *
+ *   call                          configure  callbacks  own threads
+ *   evh_config_*                  yes        no (EVH_ESTATE, logged)
+ *   evh_instance_name, _wiring,
+ *     evh_host_name, evh_stopping,
+ *     evh_connected, evh_done     yes        yes        yes
+ *   evh_log, evh_logv,
+ *     evh_log_enabled,
+ *     evh_counter_add             yes        yes        yes
+ *   evh_publish                   no         yes        yes (1)
+ *   evh_publish_confirmed         no         yes        yes (blocks)
+ *   evh_request                   no         yes        yes (blocks)
+ *   evh_respond                   no         yes        yes (1)
+ *   evh_msg_* accessors, _hold,
+ *     evh_msg_fail                no         on_msg, for its own message
+ *   evh_msg_ack / _nak / _term    no         yes        yes, on a held
+ *                                                       message, once
+ *   evh_timer_add                 no         yes        yes
+ *   evh_timer_cancel              no         yes        yes (2)
+ *
+ *   (1) no ordering between threads: messages published from two threads
+ *       reach the server in either order.
+ *   (2) no run of the timer starts after it returns, and a run under way
+ *       on the worker is waited for -- except when a timer cancels itself
+ *       from its own callback, which returns at once (the run is the
+ *       caller's).
+ * Before configure and after destroy nothing may be called.  A held
+ * message may be settled from an own thread but by one thread only.
  *
  * OWNERSHIP.  Strings returned by the host (config values, subjects,
  * headers) are owned by the host and valid until the callback returns (for
@@ -70,10 +109,16 @@ extern "C" {
 
 /* ABI version.  The major changes when a descriptor field or a function
  * changes meaning or signature (old plugins are refused); the minor grows
- * when fields are appended to evh_plugin or functions are added (older
- * plugins still load). */
+ * when fields are appended to evh_plugin or functions are added, nothing
+ * else: plugins built for an older minor of the same major still load
+ * (1.0 and 1.1 ones on this 1.2 host).  A plugin built for a NEWER minor
+ * than the host's is refused, like another major: the host would ignore
+ * the fields it does not know (a module_init, a wiring declaration) and
+ * run the plugin without what it asked for.  So are descriptor flags or
+ * wiring bits this host does not know, and a `size` that is not the size
+ * of the descriptor of the stamped minor. */
 #define EVH_ABI_MAJOR 1
-#define EVH_ABI_MINOR 1
+#define EVH_ABI_MINOR 2
 
 /** Name of the one symbol a plugin exports. */
 #define EVH_PLUGIN_SYMBOL "evh_plugin_descriptor"
@@ -116,6 +161,24 @@ typedef enum evh_log_level {
 /** Flags for evh_plugin.flags. */
 #define EVH_PLUGIN_THREAD_SAFE 0x1u /**< on_msg may run concurrently */
 
+/**
+ * Wiring of an instance, for evh_plugin.needs / .refuses (since ABI 1.2)
+ * and evh_instance_wiring().  The host checks the declaration against the
+ * instance's block before configure, so `evhost -t` reports a sink without
+ * `subscribe`, or an at-least-once sink on core NATS, with file:line.
+ *   A sink:                 .needs = EVH_WIRE_SUBSCRIBE
+ *   at-least-once only:     .needs = EVH_WIRE_SUBSCRIBE | EVH_WIRE_JETSTREAM
+ *   a source:               .needs = EVH_WIRE_PUBLISH
+ *   answers requests:       .needs = EVH_WIRE_SUBSCRIBE,
+ *                           .refuses = EVH_WIRE_JETSTREAM (JetStream
+ *                           messages carry no reply subject)
+ *   sends requests:         .needs = EVH_WIRE_PUBLISH,
+ *                           .refuses = EVH_WIRE_JETSTREAM
+ */
+#define EVH_WIRE_SUBSCRIBE 0x1u /**< a `subscribe` subject */
+#define EVH_WIRE_PUBLISH 0x2u   /**< a `publish` subject */
+#define EVH_WIRE_JETSTREAM 0x4u /**< a `jetstream` block */
+
 typedef struct evh_plugin {
     uint32_t abi_major;      /**< EVH_ABI_MAJOR the plugin was built with */
     uint32_t abi_minor;      /**< EVH_ABI_MINOR the plugin was built with */
@@ -131,8 +194,16 @@ typedef struct evh_plugin {
     int (*start)(void *state);
     /**
      * One message.  Return EVH_OK to have the host ack it (JetStream), any
-     * other status to have it nak'ed (redelivered) and counted as an error
-     * -- unless the plugin settled or held it itself.
+     * other status to have it counted as an error and -- unless the plugin
+     * settled or held it itself -- nak'ed with a growing delay: the
+     * instance's jetstream retry_delay_ms (1 s) doubling per delivery up to
+     * retry_max_delay_ms (1 min).  The delivery that reaches
+     * retry_max_deliver (10) is published on the dead-letter subject
+     * (jetstream.dead_letter, default "evhost.<host>.dead") with the
+     * status in an Evhost-Reason header, and terminated.  The host logs
+     * these failures once per 10 s with their count, so return the error
+     * rather than logging each attempt.  On core NATS the message is
+     * dropped and counted (no redelivery exists).  See evhost.cfg(5).
      */
     int (*on_msg)(void *state, evh_msg *msg);
     /** No more messages will come: flush and settle what is held. */
@@ -141,7 +212,30 @@ typedef struct evh_plugin {
     void (*stop)(void *state);
     /** Free the state (may be NULL or partly built). */
     void (*destroy)(void *state);
-    /* ABI 1.0 ends here; new fields are appended and bump the minor. */
+    /* ABI 1.0 (and 1.1, which added functions only) ends here. */
+
+    /** EVH_WIRE_* the instance must have, or `evhost -t` fails (1.2). */
+    uint32_t needs;
+    /** EVH_WIRE_* the plugin cannot work with (1.2). */
+    uint32_t refuses;
+    /**
+     * Optional, once per loaded .so, before the first configure of any of
+     * its instances (also under `evhost -t`) and on the main thread: global
+     * initialisation of the plugin's libraries (curl_global_init).  Non-OK
+     * refuses the plugin.  Since ABI 1.2.
+     */
+    int (*module_init)(void);
+    /**
+     * Optional, once, after the last instance's destroy and before the
+     * host dlclose()s the .so: undo module_init (curl_global_cleanup).
+     * dlclose unmaps the plugin and drops its references on its own shared
+     * libraries, which are unloaded too unless the host or another plugin
+     * also uses them; so no thread the plugin or its libraries started may
+     * still run, and nothing of it (callbacks, atexit handlers, pointers
+     * handed to a library) may be used afterwards.  Since ABI 1.2.
+     */
+    void (*module_fini)(void);
+    /* ABI 1.2 ends here; new fields are appended and bump the minor. */
 } evh_plugin;
 
 /**
@@ -174,6 +268,13 @@ bool evh_stopping(const evh_instance *inst);
  */
 bool evh_connected(const evh_instance *inst);
 /**
+ * The EVH_WIRE_* bits the instance's block has: a plugin that works on
+ * core NATS and on JetStream asks at configure time which it got (a tail
+ * prints "at most once" or seeks a start time).  Any callback, any thread.
+ * Since ABI 1.2.
+ */
+uint32_t evh_instance_wiring(const evh_instance *inst);
+/**
  * The instance has finished its work (a generator with a `count`): when
  * every instance of the host is done, the host stops cleanly and exits 0.
  */
@@ -185,7 +286,16 @@ void evh_done(evh_instance *inst);
  * wrong type or out of [min, max] is reported with file:line and key path
  * and the getter returns EVH_ECONFIG.  Keys no getter read are reported as
  * unknown after configure returns, so a typo never passes silently.
- * Called outside configure they return EVH_ESTATE. */
+ * Called outside configure they return EVH_ESTATE.
+ *
+ * To report every problem in one `evhost -t` run, read every key first and
+ * check nothing on the way (each getter leaves `def` in *out on error),
+ * add evh_config_error for what the getters cannot see, and end with
+ *     return evh_config_status(inst);
+ * which is EVH_ECONFIG when anything was reported.  It also tells the host
+ * that every key was read, so unknown keys are reported even when
+ * configure fails (without it they are reported on success only, since a
+ * configure that returned at its first error left valid keys unread). */
 
 int evh_config_string(evh_instance *inst, const char *key, const char *def,
                       const char **out);
@@ -206,8 +316,11 @@ int evh_config_elem_int(evh_instance *inst, const char *key, int idx,
 /**
  * The key names a file holding a secret (password, token): read it, strip
  * the trailing newline, and return it in *out (malloc'ed; NULL when the key
- * is absent).  The file must not be readable by others.  Secrets are never
- * logged.
+ * is absent).  The file must be a regular file (a FIFO or device is
+ * refused without blocking); one owned by the user running evhost must not
+ * be accessible by its group or others (refused with the chmod to run; one
+ * owned by another user, e.g. a container's secret mount, is read).
+ * Secrets are never logged.  Returns EVH_OK or EVH_ECONFIG (reported).
  */
 int evh_config_secret_file(evh_instance *inst, const char *key, char **out);
 /**
@@ -217,6 +330,12 @@ int evh_config_secret_file(evh_instance *inst, const char *key, char **out);
  */
 int evh_config_error(evh_instance *inst, const char *key, const char *fmt,
                      ...) __attribute__((format(printf, 3, 4)));
+/**
+ * EVH_ECONFIG if any problem of this instance was reported so far (by a
+ * getter or evh_config_error), else EVH_OK; see above.  Only inside
+ * configure (EVH_ESTATE otherwise).  Since ABI 1.2.
+ */
+int evh_config_status(evh_instance *inst);
 
 /* ---- logging and counters ------------------------------------------- */
 
@@ -254,15 +373,32 @@ bool evh_msg_is_jetstream(const evh_msg *msg);
  * Keep the message after on_msg returns (e.g. until a batch is written);
  * the plugin must later settle it exactly once with ack, nak or term.
  * Only inside on_msg.  A held message not settled by the end of drain is
- * logged; JetStream redelivers it.
+ * logged; JetStream redelivers it.  EVH_OK, or EVH_ESTATE outside on_msg
+ * or for a message already settled.
  */
 int evh_msg_hold(evh_msg *msg);
-/** Processed: JetStream will not redeliver it.  Frees a held message. */
+/* The three settlements free a held message.  Each returns EVH_OK,
+ * EVH_ESTATE when the message was already settled (the second call does
+ * nothing), or EVH_ECONN when the ack protocol message could not be sent
+ * (not fatal: JetStream redelivers after ack_wait). */
+/** Processed: JetStream will not redeliver it. */
 int evh_msg_ack(evh_msg *msg);
-/** Not processed: redeliver after `delay_ms` (core NATS: dropped, counted). */
+/** Not processed: redeliver after `delay_ms` (core NATS: dropped, counted).
+ * A plugin that naks itself chooses its own delay; the host's retry
+ * settings apply only to error returns from on_msg. */
 int evh_msg_nak(evh_msg *msg, int64_t delay_ms);
 /** Never processable (poison): JetStream stops redelivering it. */
 int evh_msg_term(evh_msg *msg);
+/**
+ * Say why on_msg fails, and return `status` for
+ *     return evh_msg_fail(msg, EVH_EIO, "POST %s: HTTP %ld", url, code);
+ * The text goes into the host's (rate-limited) failure line and the dead
+ * letter's Evhost-Reason header; do not put secrets in it.  Only inside
+ * on_msg (EVH_ESTATE otherwise, and EVH_EINVAL for a status of EVH_OK).
+ * Since ABI 1.2.
+ */
+int evh_msg_fail(evh_msg *msg, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- publishing and requests ---------------------------------------- */
 
@@ -272,7 +408,10 @@ int evh_msg_term(evh_msg *msg);
  * subject is confirmed by the server (retried until confirmed, de-duplicated
  * with Nats-Msg-Id); other subjects go out on core NATS.  While NATS is
  * reconnecting, core publishes are buffered up to reconnect_buffer_bytes,
- * then fail with EVH_ECONN.
+ * then fail with EVH_ECONN.  Statuses: EVH_OK, EVH_EINVAL (no subject, or
+ * an invalid one), EVH_ECONN, EVH_ETOOBIG (over max_payload), EVH_EPERM,
+ * EVH_ENOMEM.  A JetStream publish that is not confirmed at once is queued
+ * and retried (publish_retry_ms) and still returns EVH_OK.
  */
 int evh_publish(evh_instance *inst, const char *subject, const void *data,
                 size_t len);
@@ -288,7 +427,8 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
  * harmless: message i carries Nats-Msg-Id "<msgid>-<i>", which the stream
  * de-duplicates within its duplicate_window (pass the client's idempotency
  * key).  Safe from any thread, e.g. a plugin's own server threads.  Blocks.
- * Since ABI 1.1.
+ * Statuses: EVH_OK, EVH_EINVAL, EVH_ECONN, EVH_ETIMEOUT, EVH_ETOOBIG,
+ * EVH_EPERM, EVH_ENOMEM.  Since ABI 1.1.
  */
 int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                           const void *const data[], const size_t len[],
@@ -297,12 +437,14 @@ int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
  * Send a request and wait up to timeout_ms for one reply, returned in
  * *reply (malloc'ed, NUL-terminated; free() it) and *reply_len (may be
  * NULL).  EVH_ENORESPONDERS when nobody listens, EVH_ETIMEOUT when nobody
- * answered in time.  Blocks the calling callback.
+ * answered in time; also EVH_EINVAL, EVH_ECONN, EVH_ENOMEM.  Blocks the
+ * calling callback (the instance's other callbacks wait).
  */
 int evh_request(evh_instance *inst, const char *subject, const void *data,
                 size_t len, int64_t timeout_ms, char **reply,
                 size_t *reply_len);
-/** Reply to a request message (EVH_EINVAL if it has no reply subject). */
+/** Reply to a request message: EVH_OK, EVH_EINVAL if it has no reply
+ * subject (JetStream messages have none), EVH_ECONN, EVH_ETOOBIG. */
 int evh_respond(evh_instance *inst, const evh_msg *msg, const void *data,
                 size_t len);
 
@@ -319,8 +461,11 @@ typedef void (*evh_timer_fn)(void *state, int64_t now_ns);
  * Timers stop before drain; the host frees them.
  */
 int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
-                  evh_timer **out);
-/** Cancel a timer; its callback does not run after this returns. */
+                  evh_timer **out); /* EVH_OK, EVH_EINVAL, EVH_ENOMEM */
+/** Cancel a timer: its callback does not start again after this returns,
+ * and a run under way on another thread is waited for (see the table in
+ * THREADING), so do not call it holding a lock that callback takes.  The
+ * host frees the timer; do not use the handle again. */
 void evh_timer_cancel(evh_instance *inst, evh_timer *timer);
 
 #ifdef __cplusplus

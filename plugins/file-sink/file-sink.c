@@ -42,6 +42,26 @@ typedef struct fsink {
     size_t nheld, cap;
 } fsink;
 
+/* For configure, which opens nothing: the file's directory must exist and
+ * be writable (or the file itself, when it exists).  0, or -1 with errno. */
+static int check_dir(const char *path)
+{
+    if (access(path, W_OK) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    return access(dir, W_OK | X_OK);
+}
+
 static int open_file(fsink *s)
 {
     s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -186,22 +206,23 @@ static int fs_configure(evh_instance *inst, void **state)
     *state = s;
     s->inst = inst;
     s->fd = -1;
-    int rc = EVH_OK;
-    if (evh_config_string(inst, "path", NULL, &s->path) != EVH_OK ||
-        evh_config_int(inst, "max_bytes", 100 << 20, 0, INT64_MAX,
-                       &s->max_bytes) != EVH_OK ||
-        evh_config_int(inst, "max_files", 5, 0, 1000, &s->max_files) != EVH_OK ||
-        evh_config_string(inst, "fsync", "batch", &sync) != EVH_OK ||
-        evh_config_int(inst, "flush_interval_ms", 1000, 1, 3600000,
-                       &s->flush_interval_ms) != EVH_OK ||
-        evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
-                       INT32_MAX, &s->max_event_bytes) != EVH_OK ||
-        evh_config_string(inst, "mode", "0640", &mode) != EVH_OK)
-        rc = EVH_ECONFIG;
-    if (rc != EVH_OK)
-        return rc;
+    /* Every key first, every problem reported, one status at the end. */
+    evh_config_string(inst, "path", NULL, &s->path);
+    evh_config_int(inst, "max_bytes", 100 << 20, 0, INT64_MAX, &s->max_bytes);
+    evh_config_int(inst, "max_files", 5, 0, 1000, &s->max_files);
+    evh_config_string(inst, "fsync", "batch", &sync);
+    evh_config_int(inst, "flush_interval_ms", 1000, 1, 3600000,
+                   &s->flush_interval_ms);
+    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
+                   INT32_MAX, &s->max_event_bytes);
+    evh_config_string(inst, "mode", "0640", &mode);
     if (!s->path || !s->path[0])
-        return evh_config_error(inst, "path", "required: the NDJSON file");
+        evh_config_error(inst, "path", "required: the NDJSON file");
+    else if (strlen(s->path) > 4000)
+        evh_config_error(inst, "path", "longer than 4000 bytes");
+    else if (check_dir(s->path) != 0)
+        evh_config_error(inst, "path", "cannot open %s: %s", s->path,
+                         strerror(errno));
     if (strcmp(sync, "always") == 0)
         s->sync = SYNC_ALWAYS;
     else if (strcmp(sync, "batch") == 0)
@@ -209,28 +230,29 @@ static int fs_configure(evh_instance *inst, void **state)
     else if (strcmp(sync, "never") == 0)
         s->sync = SYNC_NEVER;
     else
-        return evh_config_error(inst, "fsync",
-                                "expected \"always\", \"batch\" or \"never\", "
-                                "got \"%s\"",
-                                sync);
+        evh_config_error(inst, "fsync",
+                         "expected \"always\", \"batch\" or \"never\", "
+                         "got \"%s\"",
+                         sync);
     char *end;
     s->mode = strtol(mode, &end, 8);
     if (!mode[0] || *end || s->mode < 0 || s->mode > 0777)
-        return evh_config_error(inst, "mode",
-                                "expected an octal file mode such as \"0640\", "
-                                "got \"%s\"",
-                                mode);
-    if (strlen(s->path) > 4000)
-        return evh_config_error(inst, "path", "longer than 4000 bytes");
-    if (open_file(s) != 0)
-        return evh_config_error(inst, "path", "cannot open %s: %s", s->path,
-                                strerror(errno));
-    return EVH_OK;
+        evh_config_error(inst, "mode",
+                         "expected an octal file mode such as \"0640\", "
+                         "got \"%s\"",
+                         mode);
+    return evh_config_status(inst);
 }
 
+/* Open the file here, not in configure: evhost -t must not create it. */
 static int fs_start(void *state)
 {
     fsink *s = state;
+    if (open_file(s) != 0) {
+        evh_log(s->inst, EVH_LOG_ERROR, "cannot open %s: %s", s->path,
+                strerror(errno));
+        return EVH_EIO;
+    }
     if (s->sync != SYNC_BATCH)
         return EVH_OK;
     return evh_timer_add(s->inst, s->flush_interval_ms, on_tick, NULL);
@@ -259,6 +281,7 @@ static void fs_destroy(void *state)
 EVH_PLUGIN_DEFINE(.name = "file-sink", .version = PACKAGE_VERSION,
                   .description = "write events as NDJSON to a file, with "
                                  "size-based rotation and an fsync policy",
+                  .needs = EVH_WIRE_SUBSCRIBE,
                   .configure = fs_configure, .start = fs_start,
                   .on_msg = fs_on_msg, .drain = fs_drain,
                   .destroy = fs_destroy);

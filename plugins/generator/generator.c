@@ -127,10 +127,10 @@ static int gen_configure(evh_instance *inst, void **state)
     *state = g;
     g->inst = inst;
     int rc = EVH_OK;
-    if (evh_config_int(inst, "rate", 5, 0, 100000000, &g->rate) ||
-        evh_config_int(inst, "count", 0, 0, INT64_MAX, &g->count) ||
-        evh_config_int(inst, "seed", 0, INT64_MIN, INT64_MAX, &seed))
-        rc = EVH_ECONFIG;
+    /* Every key read, every problem reported (evh_config_status below). */
+    evh_config_int(inst, "rate", 5, 0, 100000000, &g->rate);
+    evh_config_int(inst, "count", 0, 0, INT64_MAX, &g->count);
+    evh_config_int(inst, "seed", 0, INT64_MIN, INT64_MAX, &seed);
     int n = evh_config_count(inst, "criticality");
     g->cmin = 0;
     g->cmax = 10;
@@ -170,12 +170,13 @@ static int gen_configure(evh_instance *inst, void **state)
         g->messages = NULL;
         g->nmessages = gen_catalog_len;
     }
-    if (rc == EVH_OK)
+    int st = evh_config_status(inst);
+    if (rc == EVH_OK && st == EVH_OK)
         rc = quote_messages(g);
     if (!evh_config_has(inst, "seed"))
         seed = real_ns() ^ ((int64_t)getpid() << 32);
     g->rng = (uint64_t)seed;
-    return rc;
+    return rc != EVH_OK ? rc : st;
 }
 
 /* Publish one event.  Returns the status of the publish. */
@@ -304,5 +305,6 @@ static void gen_destroy(void *state)
 
 EVH_PLUGIN_DEFINE(.name = "generator", .version = PACKAGE_VERSION,
                   .description = "publish random security events at a rate",
+                  .needs = EVH_WIRE_PUBLISH,
                   .configure = gen_configure, .start = gen_start,
                   .destroy = gen_destroy);

@@ -252,8 +252,15 @@ static int reader_start(void *state)
     return EVH_OK;
 }
 
+static int reader_module_init(void)
+{
+    return evl_influx_global_init() == 0 ? EVH_OK : EVH_ENOMEM;
+}
+
 EVH_PLUGIN_DEFINE(.name = "influx-query", .version = PACKAGE_VERSION,
                   .description = "answer last-N-events queries from InfluxDB",
+                  .module_init = reader_module_init,
+                  .module_fini = evl_influx_global_cleanup,
                   .configure = reader_configure, .start = reader_start,
                   .on_msg = reader_on_msg,
                   .destroy = reader_destroy);

@@ -728,9 +728,16 @@ static void sink_destroy(void *state)
     free(s);
 }
 
+static int sink_module_init(void)
+{
+    return evl_influx_global_init() == 0 ? EVH_OK : EVH_ENOMEM;
+}
+
 EVH_PLUGIN_DEFINE(.name = "influx-sink", .version = PACKAGE_VERSION,
                   .description = "write events to InfluxDB (v1/v2/v3), "
                                  "batched, acked after the write",
+                  .module_init = sink_module_init,
+                  .module_fini = evl_influx_global_cleanup,
                   .configure = sink_configure, .start = sink_start,
                   .on_msg = sink_on_msg, .drain = sink_drain,
                   .destroy = sink_destroy);

@@ -1,7 +1,6 @@
 #include "influx.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,15 @@ struct evl_influx {
     long last_status; /* HTTP status of the last query, 0 if none */
 };
 
-static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+/* libcurl's global state, once per plugin module (its module_init and
+ * module_fini), not per instance: curl_global_init is not thread-safe and
+ * instances are configured while others run. */
+int evl_influx_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void evl_influx_global_cleanup(void) { curl_global_cleanup(); }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -108,7 +114,6 @@ int evl_influx_api_parse(const char *s, evl_influx_api *out)
 
 evl_influx *evl_influx_new(const evl_influx_conf *conf)
 {
-    pthread_once(&g_curl_once, curl_init_once);
     evl_influx *c = calloc(1, sizeof *c);
     if (!c || !(c->h = curl_easy_init())) {
         free(c);

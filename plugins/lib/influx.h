@@ -47,6 +47,10 @@ typedef struct evl_write_result {
 typedef struct evl_influx evl_influx;
 
 /** Create a client (copies what it needs from conf).  NULL on failure. */
+/** libcurl's global init/cleanup: call from the plugin's module_init and
+ * module_fini, before any evl_influx_new / after the last free.  0 or -1. */
+int evl_influx_global_init(void);
+void evl_influx_global_cleanup(void);
 evl_influx *evl_influx_new(const evl_influx_conf *conf);
 void evl_influx_free(evl_influx *c);
 

@@ -64,9 +64,6 @@ static int client_configure(evh_instance *inst, void **state)
                                 "\"%.40s\"",
                                 c->env_name, v);
     c->min_criticality = x;
-    if (c->output && !(c->out = fopen(c->output, "a")))
-        return evh_config_error(inst, "output", "cannot open %s: %s",
-                                c->output, strerror(errno));
     return EVH_OK;
 }
 
@@ -158,6 +155,12 @@ static void on_tick(void *state, int64_t now)
 static int client_start(void *state)
 {
     client *c = state;
+    /* Opened here, not in configure: evhost -t must not create it. */
+    if (c->output && !(c->out = fopen(c->output, "a"))) {
+        evh_log(c->inst, EVH_LOG_ERROR, "cannot open %s: %s", c->output,
+                strerror(errno));
+        return EVH_EIO;
+    }
     /* A short tick so the first request goes out at once. */
     return evh_timer_add(c->inst, c->once ? 10 : 50, on_tick, NULL);
 }

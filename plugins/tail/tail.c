@@ -26,7 +26,8 @@
 #define WATCH_MS 100
 #define INVALID_LOG_EVERY_NS (10 * 1000000000LL)
 
-enum transport { SEEN_NOTHING, SEEN_CORE, SEEN_JETSTREAM };
+/* Known at configure time from the host (evh_instance_wiring). */
+enum transport { SEEN_CORE, SEEN_JETSTREAM };
 
 typedef struct tail {
     evh_instance *inst;
@@ -83,10 +84,7 @@ static void report_outage(tail *t)
         t->seen == SEEN_JETSTREAM
             ? "nothing missed: JetStream delivers what was published "
               "meanwhile"
-        : t->seen == SEEN_CORE
-            ? "events published meanwhile were not seen (core NATS)"
-            : "events published meanwhile were not seen, unless this tail "
-              "reads a JetStream stream";
+            : "events published meanwhile were not seen (core NATS)";
     char text[512];
     if (t->json) {
         char f3339[40], t3339[40];
@@ -160,7 +158,6 @@ static int tail_on_msg(void *state, evh_msg *msg)
     evl_event ev;
     char err[256];
 
-    t->seen = evh_msg_is_jetstream(msg) ? SEEN_JETSTREAM : SEEN_CORE;
     watch(t);
     if (evl_event_parse(data, len, 0, &ev, err, sizeof err) != 0) {
         invalid_event(t, msg, err);
@@ -263,6 +260,8 @@ static int tail_configure(evh_instance *inst, void **state)
         return EVH_ENOMEM;
     *state = t;
     t->inst = inst;
+    t->seen = evh_instance_wiring(inst) & EVH_WIRE_JETSTREAM ? SEEN_JETSTREAM
+                                                             : SEEN_CORE;
     int rc = read_filter(t);
     if (evh_config_string(inst, "format", "table", &format) ||
         evh_config_string(inst, "output", NULL, &t->output))
@@ -272,17 +271,18 @@ static int tail_configure(evh_instance *inst, void **state)
                                 "expected \"table\" or \"json\", got \"%s\"",
                                 format);
     t->json = strcmp(format, "json") == 0;
-    if (rc != EVH_OK)
-        return rc;
-    if (t->output && !(t->out = fopen(t->output, "a")))
-        return evh_config_error(inst, "output", "cannot open %s: %s",
-                                t->output, strerror(errno));
-    return EVH_OK;
+    return rc;
 }
 
 static int tail_start(void *state)
 {
     tail *t = state;
+    /* Opened here, not in configure: evhost -t must not create it. */
+    if (t->output && !(t->out = fopen(t->output, "a"))) {
+        evh_log(t->inst, EVH_LOG_ERROR, "cannot open %s: %s", t->output,
+                strerror(errno));
+        return EVH_EIO;
+    }
     if (!t->json) {
         char stamp[40], text[128];
         evl_table_clock(clock_ns(CLOCK_REALTIME), true, stamp,

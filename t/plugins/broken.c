@@ -46,6 +46,42 @@ __attribute__((visibility("default"))) const evh_plugin evh_plugin_descriptor =
     {.abi_major = EVH_ABI_MAJOR + 1, .abi_minor = 0,
      .size = sizeof(evh_plugin), .name = "badabi", .version = "9.9",
      .configure = b_configure};
+#elif defined(BROKEN_MINOR)
+/* A newer minor of our major (1.9): fields this host does not know. */
+__attribute__((visibility("default"))) const evh_plugin evh_plugin_descriptor =
+    {.abi_major = EVH_ABI_MAJOR, .abi_minor = 9, .size = sizeof(evh_plugin),
+     .name = "newminor", .version = "9.9", .configure = b_configure};
+#elif defined(BROKEN_FLAGS)
+/* A flag from the future. */
+EVH_PLUGIN_DEFINE(.name = "badflags", .version = "0.0.1", .flags = 0x80,
+                  .configure = b_configure);
+#elif defined(BROKEN_SIZE)
+/* Our minor, but a descriptor larger than ours: a modified header. */
+__attribute__((visibility("default"))) const evh_plugin evh_plugin_descriptor =
+    {.abi_major = EVH_ABI_MAJOR, .abi_minor = EVH_ABI_MINOR,
+     .size = sizeof(evh_plugin) + 8, .name = "badsize", .version = "0.0.1",
+     .configure = b_configure};
+#elif defined(BROKEN_NO_NAME)
+EVH_PLUGIN_DEFINE(.version = "0.0.1", .configure = b_configure);
+#elif defined(OLD_ABI_MINOR)
+/* A plugin built against the 1.0 or 1.1 header: the descriptor ended at
+ * destroy.  It must still load and run. */
+struct old_plugin {
+    uint32_t abi_major, abi_minor, size, flags;
+    const char *name, *version, *description;
+    int (*configure)(evh_instance *, void **);
+    int (*start)(void *);
+    int (*on_msg)(void *, evh_msg *);
+    void (*drain)(void *);
+    void (*stop)(void *);
+    void (*destroy)(void *);
+};
+__attribute__((visibility("default"))) const struct old_plugin
+    evh_plugin_descriptor = {.abi_major = 1, .abi_minor = OLD_ABI_MINOR,
+                             .size = sizeof(struct old_plugin),
+                             .name = "old", .version = "1.0",
+                             .configure = b_configure, .start = b_start,
+                             .stop = b_stop};
 #elif !defined(BROKEN_NO_DESCRIPTOR)
 EVH_PLUGIN_DEFINE(.name = "broken", .version = "0.0.1",
                   .configure = b_configure, .start = b_start, .stop = b_stop);

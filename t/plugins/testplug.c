@@ -12,6 +12,10 @@
  *   slow_us    sleep this long in each on_msg (slow consumer tests)
  *   request    at start, request `request` on `publish` and write the reply
  *              (or the error) to `out`, then evh_done()
+ *   secret_file read a secret with evh_config_secret_file (and forget it)
+ *   fail_all   every message fails (EVH_EIO, the host naks it); each attempt
+ *              appends "fail <payload> <delivery>" to `out`
+ *   out_header append the value of this header to each `out` line
  */
 #include <evhost/plugin.h>
 #include <stdio.h>
@@ -23,8 +27,8 @@ typedef struct tp {
     evh_instance *inst;
     FILE *out, *ticks;
     int64_t publish_n, published, tick_ms, hold, fail_every, slow_us, seen;
-    bool echo, done_after_publish, requested;
-    const char *prefix, *request;
+    bool echo, done_after_publish, requested, fail_all;
+    const char *prefix, *request, *out_header;
     evh_msg **held;
     int64_t nheld;
 } tp;
@@ -92,8 +96,14 @@ static int tp_configure(evh_instance *inst, void **state)
         evh_config_int(inst, "hold", 0, 0, 1000000, &p->hold) ||
         evh_config_int(inst, "fail_every", 0, 0, INT64_MAX, &p->fail_every) ||
         evh_config_int(inst, "slow_us", 0, 0, 10000000, &p->slow_us) ||
-        evh_config_bool(inst, "echo", false, &p->echo))
+        evh_config_bool(inst, "echo", false, &p->echo) ||
+        evh_config_bool(inst, "fail_all", false, &p->fail_all) ||
+        evh_config_string(inst, "out_header", NULL, &p->out_header))
         return EVH_ECONFIG;
+    char *secret = NULL;
+    if (evh_config_secret_file(inst, "secret_file", &secret) != EVH_OK)
+        return EVH_ECONFIG;
+    free(secret);
     if (out && !(p->out = fopen(out, "a")))
         return evh_config_error(inst, "out", "cannot open %s", out);
     if (ticks && !(p->ticks = fopen(ticks, "a")))
@@ -135,8 +145,19 @@ static int tp_on_msg(void *state, evh_msg *msg)
     if (p->fail_every && p->seen % p->fail_every == 0 &&
         evh_msg_deliveries(msg) == 1)
         return EVH_EIO; /* the host naks it; JetStream redelivers */
+    if (p->fail_all) {
+        if (p->out) {
+            fprintf(p->out, "fail %.*s %llu\n", (int)len, d,
+                    (unsigned long long)evh_msg_deliveries(msg));
+            fflush(p->out);
+        }
+        return EVH_EIO;
+    }
     if (p->out) {
-        fprintf(p->out, "%s %.*s\n", evh_msg_subject(msg), (int)len, d);
+        const char *h = p->out_header ? evh_msg_header(msg, p->out_header)
+                                      : NULL;
+        fprintf(p->out, "%s %.*s%s%s\n", evh_msg_subject(msg), (int)len, d,
+                h ? " " : "", h ? h : "");
         fflush(p->out);
     }
     evh_counter_add(p->inst, "seen", 1);
