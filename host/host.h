@@ -116,7 +116,6 @@ struct evh_msg {
     bool settled;
     bool meta_parsed;    /* from the ack subject, lazily */
     uint64_t stream_seq, deliveries, pending;
-    uint64_t stream_seq, deliveries;
     char *reason; /* evh_msg_fail's text, during on_msg only */
 };
 
