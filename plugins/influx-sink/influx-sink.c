@@ -269,7 +269,7 @@ static int sink_configure(evh_instance *inst, void **state)
                                    &s->map.writer_tag));
     EVL_READ(rc, evh_config_string(inst, "writer_id", NULL, &wid));
     if (rc != EVH_OK)
-        return rc;
+        return evh_config_status(inst); /* every key read: report them all */
     s->map.tags = s->tags;
     s->map.fields = s->fields;
     rc = check_own_tags(inst, &s->map);
@@ -734,6 +734,7 @@ static int sink_module_init(void)
 }
 
 EVH_PLUGIN_DEFINE(.name = "influx-sink", .version = PACKAGE_VERSION,
+                  .needs = EVH_WIRE_SUBSCRIBE,
                   .description = "write events to InfluxDB (v1/v2/v3), "
                                  "batched, acked after the write",
                   .module_init = sink_module_init,
