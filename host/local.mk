@@ -8,7 +8,7 @@ evhost_SOURCES = \
 	host/conn.c host/instance.c host/jetstream.c host/msg.c \
 	host/services.c host/stats.c host/status.c \
 	host/loader.c host/loader.h host/log.c host/log.h \
-	host/secret.c host/secret.h \
+	host/secret.c host/secret.h host/natsfiles.c host/natsfiles.h \
 	plugins/lib/event.c plugins/lib/event.h
 evhost_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS)
 evhost_LDADD = $(NATS_LIBS) $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)

@@ -27,7 +27,8 @@ t_plugins_stophang_la_LDFLAGS = $(TESTPLUGIN_LDFLAGS)
 # host tests
 HOST_TESTS = t/0001-cli.t t/0002-abi.t t/0003-config.t t/0010-core.t \
 	t/0011-jetstream.t t/0012-lifecycle.t t/0013-drain.t \
-	t/0020-nats-auth.t t/0021-nats-nkey.t t/0022-nats-creds.t t/0040-install.t \
+	t/0020-nats-auth.t t/0021-nats-nkey.t t/0022-nats-creds.t t/0026-test-nats-files.t \
+	t/0040-install.t \
 	t/0041-plugin-tutorial.t \
 	t/0050-man.t
 TESTS += $(HOST_TESTS)
