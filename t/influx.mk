@@ -20,6 +20,7 @@ t_unit_test_ingest_batch_SOURCES = t/unit/test-ingest-batch.c t/unit/tap.h \
 t_unit_test_ingest_batch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http-ingest
 t_unit_test_ingest_batch_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_test_ingest_batch_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
-TESTS += t/unit/test-ingest-batch t/2008-http-ingest.t t/2009-http-nginx.t
+TESTS += t/unit/test-ingest-batch t/2008-http-ingest.t t/2009-http-nginx.t \
+	t/2010-http-ingest-atomic.t
 endif
-EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t
+EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t t/2010-http-ingest-atomic.t

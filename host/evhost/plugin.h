@@ -73,7 +73,7 @@ extern "C" {
  * when fields are appended to evh_plugin or functions are added (older
  * plugins still load). */
 #define EVH_ABI_MAJOR 1
-#define EVH_ABI_MINOR 1
+#define EVH_ABI_MINOR 2
 
 /** Name of the one symbol a plugin exports. */
 #define EVH_PLUGIN_SYMBOL "evh_plugin_descriptor"
@@ -94,6 +94,7 @@ enum {
     EVH_ETOOBIG = -11,       /**< larger than the server's max_payload */
     EVH_EPERM = -12,         /**< not permitted (NATS permissions) */
     EVH_ESTATE = -13,        /**< call not allowed in this state */
+    EVH_ECONFLICT = -14,     /**< an idempotency key reused for other data */
 };
 
 /** Static text for a status code; never NULL. */
@@ -288,7 +289,9 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
  * harmless: message i carries Nats-Msg-Id "<msgid>-<i>", which the stream
  * de-duplicates within its duplicate_window (pass the client's idempotency
  * key).  Safe from any thread, e.g. a plugin's own server threads.  Blocks.
- * Since ABI 1.1.
+ * Since ABI 1.1.  The same as evh_publish_confirmed_counted (below) with
+ * no counts: EVH_ETOOBIG before anything is sent, EVH_ECONFLICT for a
+ * msgid reused for other data.
  */
 int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                           const void *const data[], const size_t len[],
@@ -322,6 +325,38 @@ int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
                   evh_timer **out);
 /** Cancel a timer; its callback does not run after this returns. */
 void evh_timer_cancel(evh_instance *inst, evh_timer *timer);
+
+/* ---- since ABI 1.2 --------------------------------------------------- */
+
+/** What evh_publish_confirmed_counted found out, message by message. */
+typedef struct evh_confirm {
+    size_t stored;     /**< confirmed and newly stored (or read, core NATS) */
+    size_t duplicates; /**< confirmed as already stored under their msgid */
+} evh_confirm;
+
+/**
+ * evh_publish_confirmed, telling the caller in *out (may be NULL) how many
+ * messages were confirmed, whatever the status: after EVH_ETIMEOUT or a
+ * refusal part-way, out->stored + out->duplicates of the n are in the
+ * stream, so the caller can tell its client that a retry (with the same
+ * `msgid`) is needed and harmless.
+ *
+ * Nothing is published unless every message fits the connected server's
+ * max_payload with the headers the host adds: EVH_ETOOBIG, none sent.
+ * With `msgid` and JetStream, message 0 also carries a digest of all n
+ * messages (header Evhost-Batch) and is published first, alone: when the
+ * stream already holds a message 0 under that msgid with another digest
+ * (the key was reused for different data) the call returns EVH_ECONFLICT
+ * and stores nothing; with the same digest it is a retry, and the call
+ * completes what an earlier, interrupted call started (each message
+ * stored once; out->duplicates counts those stored before).  The stream's
+ * duplicate_window bounds how long a msgid is remembered.
+ * Thread-safe; blocks up to timeout_ms.  Since ABI 1.2.
+ */
+int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
+                                  size_t n, const void *const data[],
+                                  const size_t len[], const char *msgid,
+                                  int64_t timeout_ms, evh_confirm *out);
 
 #ifdef __cplusplus
 }
