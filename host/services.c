@@ -54,6 +54,13 @@ bool evh_connected(const evh_instance *inst)
            natsConnection_Status(inst->host->nc) == NATS_CONN_STATUS_CONNECTED;
 }
 
+int64_t evh_max_payload(const evh_instance *inst)
+{
+    if (!evh_connected(inst))
+        return 0;
+    return natsConnection_GetMaxPayload(inst->host->nc);
+}
+
 void evh_done(evh_instance *inst)
 {
     if (inst && !inst->done) {

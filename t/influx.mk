@@ -7,7 +7,7 @@ t_tools_evh_nats_LDADD = $(NATS_LIBS)
 
 INFLUX_TESTS = t/2001-sink.t t/2002-sink-hostile.t t/2003-query.t \
 	t/2004-sink-oversize.t t/2005-mqtt.t t/2006-file-sink.t \
-	t/2007-influx-auth.t
+	t/2007-influx-auth.t t/2011-query-always-answers.t
 TESTS += $(INFLUX_TESTS)
 EXTRA_DIST += $(INFLUX_TESTS)
 

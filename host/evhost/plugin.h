@@ -358,6 +358,14 @@ int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
                                   const size_t len[], const char *msgid,
                                   int64_t timeout_ms, evh_confirm *out);
 
+/**
+ * The connected NATS server's max_payload in bytes: the largest message
+ * (headers included) evh_publish or evh_respond can send; a reply built
+ * larger is refused with EVH_ETOOBIG and never arrives.  0 while not
+ * connected.  Thread-safe.  Since ABI 1.2.
+ */
+int64_t evh_max_payload(const evh_instance *inst);
+
 #ifdef __cplusplus
 }
 #endif
