@@ -314,6 +314,30 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
     return EVH_OK;
 }
 
+int evh_publish_headers(evh_instance *inst, const char *subject,
+                        const void *data, size_t len, size_t nhdr,
+                        const char *const names[], const char *const values[])
+{
+    if (!inst || !subject || (!data && len) || (nhdr && (!names || !values)))
+        return EVH_EINVAL;
+    for (size_t i = 0; i < nhdr; i++)
+        if (!names[i] || !values[i] || strpbrk(values[i], "\r\n"))
+            return EVH_EINVAL;
+    natsMsg *m = NULL;
+    natsStatus s = natsMsg_Create(&m, subject, NULL, data, (int)len);
+    for (size_t i = 0; i < nhdr && s == NATS_OK; i++)
+        s = natsMsgHeader_Set(m, names[i], values[i]);
+    if (s == NATS_OK)
+        s = natsConnection_PublishMsg(inst->host->nc, m);
+    natsMsg_Destroy(m);
+    if (s != NATS_OK) {
+        inst->st.errors++;
+        return status_from_nats(s);
+    }
+    inst->st.out++;
+    return EVH_OK;
+}
+
 int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                           const void *const data[], const size_t len[],
                           const char *msgid, int64_t timeout_ms)

@@ -366,6 +366,17 @@ int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
  */
 int64_t evh_max_payload(const evh_instance *inst);
 
+/**
+ * evh_publish to `subject` (not NULL) on core NATS, with `nhdr` headers
+ * names[i]: values[i] (a value must not hold CR or LF: EVH_EINVAL).  For
+ * messages that carry facts beside their payload: a dead letter's reason
+ * and original subject, say.  A stream whose subjects capture `subject`
+ * stores it.  Thread-safe.  Since ABI 1.2.
+ */
+int evh_publish_headers(evh_instance *inst, const char *subject,
+                        const void *data, size_t len, size_t nhdr,
+                        const char *const names[], const char *const values[]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "cfgread.h"
+#include "deadletter.h"
 #include "event.h"
 #include "influx.h"
 #include "lineproto.h"
@@ -257,12 +258,9 @@ static int grow(sink *s)
 
 static void dead_letter(sink *s, evh_msg *msg, const char *why)
 {
-    size_t len;
-    const void *d = evh_msg_data(msg, &len);
     if (s->dead_letter &&
-        evh_publish(s->inst, s->dead_letter, d, len) == EVH_OK)
+        evl_dead_letter(s->inst, s->dead_letter, msg, why) == EVH_OK)
         evh_counter_add(s->inst, "dead_lettered", 1);
-    (void)why;
 }
 
 /* Point time: event time truncated to the us, plus a per-message offset
@@ -506,6 +504,8 @@ static int sink_start(void *state)
                 err);
         return EVH_ECONFIG;
     }
+    if (s->dead_letter)
+        evl_dead_letter_check(s->inst, s->dead_letter);
     int64_t tick = s->flush_interval_ms / 4;
     if (tick < 5)
         tick = 5;
