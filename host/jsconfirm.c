@@ -28,26 +28,25 @@ static const char *iname(const evh_instance *inst) { return inst->ic->name; }
 /* FNV-1a, 64 bits, over n and each message's length and bytes.  Not a
  * defence against a forger (who holds the token anyway), only against a
  * client reusing a key by mistake. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t l)
+{
+    const unsigned char *c = p;
+    for (size_t k = 0; k < l; k++) {
+        h ^= c[k];
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
 static uint64_t batch_digest(size_t n, const void *const data[],
                              const size_t len[])
 {
-    uint64_t h = UINT64_C(14695981039346656037);
-    const uint64_t prime = UINT64_C(1099511628211);
-    uint64_t head[2] = {n, 0};
-    for (size_t i = 0; i <= n; i++) {
-        const unsigned char *p = i == 0 ? (const void *)head : data[i - 1];
-        size_t l = i == 0 ? sizeof head : len[i - 1];
-        if (i > 0) {
-            uint64_t ll = l;
-            for (size_t k = 0; k < sizeof ll; k++) {
-                h ^= (ll >> (8 * k)) & 0xff;
-                h *= prime;
-            }
-        }
-        for (size_t k = 0; k < l; k++) {
-            h ^= p[k];
-            h *= prime;
-        }
+    uint64_t count = n;
+    uint64_t h = fnv1a(UINT64_C(14695981039346656037), &count, sizeof count);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t l = len[i];
+        h = fnv1a(h, &l, sizeof l);
+        h = fnv1a(h, data[i], len[i]);
     }
     return h;
 }

@@ -334,9 +334,13 @@ static int make_key(char *buf, size_t cap)
     if (cap < 4 + 2 * sizeof r + 1 ||
         getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
         return -1;
-    memcpy(buf, "evh-", 4);
-    for (size_t i = 0; i < sizeof r; i++)
-        snprintf(buf + 4 + 2 * i, 3, "%02x", r[i]);
+    static const char hex[] = "0123456789abcdef";
+    size_t n = (size_t)snprintf(buf, cap, "evh-");
+    for (size_t i = 0; i < sizeof r; i++) {
+        buf[n++] = hex[r[i] >> 4];
+        buf[n++] = hex[r[i] & 15];
+    }
+    buf[n] = '\0';
     return 0;
 }
 
