@@ -221,7 +221,8 @@ int evh_config_error(evh_instance *inst, const char *key, const char *fmt,
 
 /* ---- logging and counters ------------------------------------------- */
 
-/** Log through the host's one logging path, attributed to the instance. */
+/** Log through the host's one logging path, attributed to the instance.
+ * Thread-safe: lines from several threads never interleave. */
 void evh_log(const evh_instance *inst, evh_log_level level, const char *fmt,
              ...) __attribute__((format(printf, 3, 4)));
 void evh_logv(const evh_instance *inst, evh_log_level level, const char *fmt,
@@ -273,7 +274,8 @@ int evh_msg_term(evh_msg *msg);
  * subject is confirmed by the server (retried until confirmed, de-duplicated
  * with Nats-Msg-Id); other subjects go out on core NATS.  While NATS is
  * reconnecting, core publishes are buffered up to reconnect_buffer_bytes,
- * then fail with EVH_ECONN.
+ * then fail with EVH_ECONN.  Thread-safe: a plugin's own threads may
+ * publish (influx-query's workers send their replies with it).
  */
 int evh_publish(evh_instance *inst, const char *subject, const void *data,
                 size_t len);
