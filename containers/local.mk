@@ -8,7 +8,8 @@ EXTRA_DIST += $(CONTAINER_TESTS) compose.yml containers/Containerfile \
 	containers/etc/daemon.cfg containers/etc/writer.cfg \
 	containers/etc/reader.cfg containers/etc/client.cfg \
 	containers/k8s/evhost.yaml containers/k8s/secret.example.yaml \
-	containers/k8s/README.md docs/scaling.md docs/mqtt.md
+	containers/k8s/README.md containers/nats/nats.conf docs/scaling.md \
+	docs/mqtt.md
 
 secrets:
 	$(SHELL) $(srcdir)/containers/make-secrets $(srcdir)/secrets

@@ -164,9 +164,14 @@ void retry_settle_failed(evh_instance *inst, evh_msg *em, int rc);
 /* jetstream.c */
 int js_setup_stream(evh_instance *inst);
 int js_setup_consumer(evh_instance *inst);
+/* jsconfirm.c */
 int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                          const void *const data[], const size_t len[],
-                         const char *msgid, int64_t timeout_ms);
+                         const char *msgid, int64_t timeout_ms,
+                         evh_confirm *c);
+/* Most header bytes js_publish_confirmed adds to message i. */
+size_t js_confirmed_header_bytes(const evh_instance *inst, const char *msgid,
+                                 size_t i);
 int js_publish(evh_instance *inst, const char *subject, const void *data,
                size_t len);
 void js_flush_retries(evh_instance *inst);

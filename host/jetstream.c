@@ -2,7 +2,8 @@
  * JetStream for an instance: the stream it reads or writes (created when
  * missing), the durable pull consumer it reads through, and confirmed
  * publishing (async, with a per-message Nats-Msg-Id so the retries this
- * file makes are de-duplicated by the server).
+ * file makes are de-duplicated by the server); a caller's confirmed batch
+ * is jsconfirm.c's.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -471,116 +472,6 @@ int js_publish(evh_instance *inst, const char *subject, const void *data,
         return s == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s);
     }
     return EVH_OK;
-}
-
-/* One evh_publish_confirmed call: its own acks, counted. */
-typedef struct confirm_wait {
-    _Atomic int64_t acked, refused;
-    _Atomic int refused_err; /* jsErrCode of the last refusal */
-} confirm_wait;
-
-static void on_confirm_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa,
-                           jsPubAckErr *pae, void *closure)
-{
-    (void)js;
-    confirm_wait *w = closure;
-    if (pa)
-        w->acked++;
-    else {
-        w->refused++;
-        if (pae)
-            w->refused_err = (int)pae->ErrCode;
-    }
-    natsMsg_Destroy(msg);
-}
-
-/* One message: a plain request on the instance's context, one round trip,
- * no subscription of our own to set up and tear down. */
-static int publish_one_confirmed(evh_instance *inst, const char *subject,
-                                 const void *data, size_t len,
-                                 const char *msgid, int64_t timeout_ms)
-{
-    natsMsg *m = NULL;
-    jsPubAck *pa = NULL;
-    jsErrCode je = 0;
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = timeout_ms;
-    natsStatus s = new_msg(&m, inst, subject, data, len, msgid, 0,
-                           atomic_fetch_add(&inst->msgid_seq, 1) + 1);
-    if (s == NATS_OK)
-        s = js_PublishMsg(&pa, inst->js, m, &po, &je);
-    natsMsg_Destroy(m);
-    jsPubAck_Destroy(pa);
-    if (s == NATS_OK) {
-        inst->st.out++;
-        return EVH_OK;
-    }
-    inst->st.errors++;
-    if (je)
-        log_as(iname(inst), EVH_LOG_WARN,
-               "JetStream refused a message on %s (jetstream error %d)",
-               subject, (int)je);
-    return s == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s);
-}
-
-int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
-                         const void *const data[], const size_t len[],
-                         const char *msgid, int64_t timeout_ms)
-{
-    if (n == 1)
-        return publish_one_confirmed(inst, subject, data[0], len[0], msgid,
-                                     timeout_ms);
-    /* A context of its own per call: the instance's context acks into
-     * the retry machinery of evh_publish, and this caller must learn the
-     * fate of exactly its own messages before it answers its client. */
-    confirm_wait w = {0};
-    jsOptions o;
-    jsOptions_Init(&o);
-    o.Wait = timeout_ms;
-    o.PublishAsync.MaxPending = n < 100000 ? (int64_t)n : 100000;
-    o.PublishAsync.AckHandler = on_confirm_ack;
-    o.PublishAsync.AckHandlerClosure = &w;
-    jsCtx *js = NULL;
-    natsStatus s = natsConnection_JetStream(&js, inst->host->nc, &o);
-    if (s != NATS_OK)
-        return status_from_nats(s);
-    uint64_t base = atomic_fetch_add(&inst->msgid_seq, n);
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = timeout_ms;
-    for (size_t i = 0; i < n && s == NATS_OK; i++) {
-        natsMsg *m = NULL;
-        s = new_msg(&m, inst, subject, data[i], len[i], msgid, i, base + i + 1);
-        if (s == NATS_OK)
-            s = js_PublishMsgAsync(js, &m, &po);
-        natsMsg_Destroy(m); /* NULL once the library owns it */
-    }
-    if (s == NATS_OK)
-        s = js_PublishAsyncComplete(js, &po);
-    /* Whatever is still unconfirmed is not ours to keep. */
-    natsMsgList pending = {0};
-    if (js_PublishAsyncGetPendingList(&pending, js) == NATS_OK)
-        natsMsgList_Destroy(&pending);
-    /* An ack handler that already took its message off the list may still
-     * be running: wait until it has returned before `w` goes away. */
-    po.MaxWait = 10000;
-    js_PublishAsyncComplete(js, &po);
-    jsCtx_Destroy(js);
-    int64_t acked = w.acked;
-    if (s == NATS_OK && acked == (int64_t)n) {
-        inst->st.out += acked;
-        return EVH_OK;
-    }
-    inst->st.errors++;
-    if (w.refused)
-        log_as(iname(inst), EVH_LOG_WARN,
-               "JetStream refused %" PRId64 " of %zu messages on %s "
-               "(jetstream error %d)",
-               (int64_t)w.refused, n, subject, (int)w.refused_err);
-    if (s == NATS_OK || s == NATS_TIMEOUT)
-        return EVH_ETIMEOUT;
-    return status_from_nats(s);
 }
 
 void js_flush_retries(evh_instance *inst)

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "natsfiles.h"
 
 static atomic_bool g_stop, g_reload;
 
@@ -321,7 +322,11 @@ int main(int argc, char **argv)
     pthread_mutex_init(&h.insts_lock, NULL);
     /* Configure the plugins even when the host blocks had errors, so one
      * run reports every problem. */
-    if (build_instances(&h, conf, &h.insts) != 0 || conf->errors) {
+    bool bad = build_instances(&h, conf, &h.insts) != 0 || conf->errors;
+    /* The run reads the NATS files at connect time; -t reads them now. */
+    if (test && natsfiles_check(&conf->nats) != 0)
+        bad = true;
+    if (bad) {
         if (h.insts) {
             for (int i = 0; i < conf->ninsts; i++)
                 instance_free(h.insts[i]);

@@ -63,6 +63,13 @@ uint32_t evh_instance_wiring(const evh_instance *inst)
            (inst->ic->js.enabled ? EVH_WIRE_JETSTREAM : 0);
 }
 
+int64_t evh_max_payload(const evh_instance *inst)
+{
+    if (!evh_connected(inst))
+        return 0;
+    return natsConnection_GetMaxPayload(inst->host->nc);
+}
+
 void evh_done(evh_instance *inst)
 {
     if (inst && !inst->done) {
@@ -325,10 +332,62 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
     return EVH_OK;
 }
 
+int evh_publish_headers(evh_instance *inst, const char *subject,
+                        const void *data, size_t len, size_t nhdr,
+                        const char *const names[], const char *const values[])
+{
+    if (!inst || !subject || (!data && len) || (nhdr && (!names || !values)))
+        return EVH_EINVAL;
+    for (size_t i = 0; i < nhdr; i++)
+        if (!names[i] || !values[i] || strpbrk(values[i], "\r\n"))
+            return EVH_EINVAL;
+    natsMsg *m = NULL;
+    natsStatus s = natsMsg_Create(&m, subject, NULL, data, (int)len);
+    for (size_t i = 0; i < nhdr && s == NATS_OK; i++)
+        s = natsMsgHeader_Set(m, names[i], values[i]);
+    if (s == NATS_OK)
+        s = natsConnection_PublishMsg(inst->host->nc, m);
+    natsMsg_Destroy(m);
+    if (s != NATS_OK) {
+        inst->st.errors++;
+        return status_from_nats(s);
+    }
+    inst->st.out++;
+    return EVH_OK;
+}
+
 int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                           const void *const data[], const size_t len[],
                           const char *msgid, int64_t timeout_ms)
 {
+    return evh_publish_confirmed_counted(inst, subject, n, data, len, msgid,
+                                         timeout_ms, NULL);
+}
+
+/* All or nothing for size: a message over the server's max_payload is
+ * refused by nats.c only when its turn comes, after the ones before it
+ * were stored; the caller would then answer "too large" for a batch that
+ * is partly in.  JetStream's headers count towards max_payload. */
+static bool batch_fits(const evh_instance *inst, bool js, size_t n,
+                       const size_t len[], const char *msgid)
+{
+    int64_t max = natsConnection_GetMaxPayload(inst->host->nc);
+    for (size_t i = 0; i < n; i++) {
+        size_t hdr = js ? js_confirmed_header_bytes(inst, msgid, i) : 0;
+        if (max > 0 && len[i] + hdr > (size_t)max)
+            return false;
+    }
+    return true;
+}
+
+int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
+                                  size_t n, const void *const data[],
+                                  const size_t len[], const char *msgid,
+                                  int64_t timeout_ms, evh_confirm *out)
+{
+    evh_confirm c = {0};
+    if (out)
+        *out = c;
     if (!inst || (n && (!data || !len)) || timeout_ms <= 0)
         return EVH_EINVAL;
     if (!subject)
@@ -342,9 +401,16 @@ int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
      * delivered later behind its back. */
     if (!evh_connected(inst))
         return EVH_ECONN;
-    if (js_own_subject(inst, subject))
-        return js_publish_confirmed(inst, subject, n, data, len, msgid,
-                                    timeout_ms);
+    bool js = js_own_subject(inst, subject);
+    if (!batch_fits(inst, js, n, len, msgid))
+        return EVH_ETOOBIG;
+    if (js) {
+        int rc = js_publish_confirmed(inst, subject, n, data, len, msgid,
+                                      timeout_ms, &c);
+        if (out)
+            *out = c;
+        return rc;
+    }
     natsStatus s = NATS_OK;
     for (size_t i = 0; i < n && s == NATS_OK; i++)
         s = natsConnection_Publish(inst->host->nc, subject, data[i],
@@ -357,6 +423,8 @@ int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
         return s == NATS_TIMEOUT ? EVH_ETIMEOUT : status_from_nats(s);
     }
     inst->st.out += (int64_t)n;
+    if (out)
+        out->stored = n;
     return EVH_OK;
 }
 

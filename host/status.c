@@ -18,6 +18,7 @@ const char *evh_strerror(int status)
     case EVH_ETOOBIG: return "too big";
     case EVH_EPERM: return "permission denied";
     case EVH_ESTATE: return "not allowed in this state";
+    case EVH_ECONFLICT: return "idempotency key reused for other data";
     default: return "unknown status";
     }
 }

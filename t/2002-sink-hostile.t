@@ -28,6 +28,8 @@ cat >"$T/valid.jsonl" <<'V'
 {"criticality":9223372036854775807,"timestamp":"2024-05-01T00:00:13Z","eventMessage":"int64 max"}
 {"criticality":-9223372036854775808,"timestamp":"2024-05-01T00:00:14Z","eventMessage":"int64 min"}
 {"criticality":11,"timestamp":"2024-05-01T00:00:15Z","eventMessage":"escaped \u00e9 \u2713 \ud83d\udea8 \/ slash"}
+{"criticality":14,"timestamp":"2016-12-31T23:59:60Z","eventMessage":"leap second"}
+{"criticality":15,"timestamp":"2016-12-31T23:59:60.5Z","eventMessage":"leap second and a half"}
 V
 NVALID=$(( $(wc -l <"$T/valid.jsonl") + 1 ))  # + the 1 MiB one below
 
@@ -55,6 +57,9 @@ not json at all
 
 {"criticality":1,"timestamp":"2024-05-01T00:00:00Z","eventMessage":"ok"} trailing garbage
 {"criticality":1,"timestamp":"2024-05-01T00:00:00Z","eventMessage":"lone surrogate \ud800"}
+{"criticality":1,"timestamp":"1600-01-01T00:00:00Z","eventMessage":"year 1600"}
+{"criticality":1,"timestamp":"2300-01-01T00:00:00Z","eventMessage":"year 2300"}
+{"criticality":1,"timestamp":"9999-12-31T23:59:59Z","eventMessage":"year 9999"}
 I
 printf '{"criticality":1,"timestamp":"2024-05-01T00:00:00Z","eventMessage":"bad utf-8 \xff\xfe here"}\n' >>"$T/invalid.jsonl"
 printf '{"criticality":1,"timestamp":"2024-05-01T00:00:00Z","eventMessage":"overlong \xc0\xaf"}\n' >>"$T/invalid.jsonl"
@@ -93,6 +98,10 @@ is "$(influx_count hostile event)" "$NVALID" "exactly $NVALID points stored"
 wait_for 20 has_lines "$T/dead.out" "$NINVALID"
 is "$(grep -c '^events.dead ' "$T/dead.out")" "$NINVALID" "every invalid event published on the dead-letter subject"
 like "$(cat "$T/w.log")" 'refused an event on events: .{1,2}timestamp.{1,2} must be a string, got int' "the reason is logged"
+# The three come in a row: one line, then "repeated 2 more times".
+like "$(grep -A1 "outside InfluxDB's time range" "$T/w.log")" "outside InfluxDB's time range \\(1677-09-21T00:12:43.145224194Z to 2262-04-11T23:47:16.854775806Z\\).*repeated 2 more times" \
+    "years 1600, 2300, 9999: the reason says outside InfluxDB's range"
+is "$(grep -c 'year [0-9]*' "$T/dead.out")" 3 "  and all three are dead-lettered"
 like "$(cat "$T/w.log")" 'event too large: 3145799 bytes \(limit 2097152\)' "oversize event logged as such"
 
 # Read back: every valid event, field for field.  jq reads numbers as

@@ -97,6 +97,7 @@ is "$(http POST /events "${AUTH[@]}" -H 'Idempotency-Key: bad key' --data-binary
 batch idem 1 10 >"$T/idem.ndjson"
 is "$(http POST /events "${AUTH[@]}" -H 'Idempotency-Key: batch-42' --data-binary @"$T/idem.ndjson")" 202 "a batch with Idempotency-Key: 202"
 is "$(http POST /events "${AUTH[@]}" -H 'Idempotency-Key: batch-42' --data-binary @"$T/idem.ndjson")" 202 "sent again: 202"
+resp_is '.accepted == 10 and .stored == 0 and .duplicates == 10 and .duplicate == true' "  and says it was a duplicate (stored 0, duplicates 10)"
 stored=$((stored + 10))
 
 wait_for 60 points_ge $stored
@@ -104,7 +105,7 @@ sleep 1
 is "$(points)" $stored "exactly $stored points stored (the retried batch once)"
 
 is "$(http GET /stats "${AUTH[@]}")" 200 "GET /stats: 200"
-resp_is ".accepted == $((stored + 10)) and .bad_request == 7 and .too_large == 2 and .unauthorized == 2 and .not_found == 1" \
+resp_is ".accepted == $((stored + 10)) and .duplicates == 10 and .bad_request == 7 and .too_large == 2 and .unauthorized == 2 and .not_found == 1" \
     "stats: accepted $((stored + 10)), 7 bad requests, 2 too large, 2 unauthorized, 1 not found"
 is "$(http GET /stats)" 401 "GET /stats needs the token too"
 

@@ -62,7 +62,7 @@ unlike "$(cat "$T/writer.log")" 'level=error' "writer logged no error"
 # All four in one process.
 influx_q "" 'DROP DATABASE "events"' >/dev/null
 local_cfg all-in-one -e "s|rate = 5;|rate = 200; count = $N;|" -e 's|interval_ms = 10000;|interval_ms = 300;|'
-sed -i 's|stream = "EVENTS"|stream = "EVENTS2"|; s|subjects = \["events"\]|subjects = ["events2"]|; s|publish = "events";|publish = "events2";|; s|subscribe = "events";|subscribe = "events2";|' "$T/all-in-one.cfg"
+sed -i 's|stream = "EVENTS"|stream = "EVENTS2"|; s|subjects = \["events", "events.dead"\]|subjects = ["events2", "events2.dead"]|; s|publish = "events";|publish = "events2";|; s|subscribe = "events";|subscribe = "events2";|' "$T/all-in-one.cfg"
 MIN_CRITICALITY=8 start_evhost all "$T/all-in-one.cfg"
 wait_for 30 points_ge $N
 sleep 0.5

@@ -48,8 +48,22 @@ is "$(c '[.services[] | select(.healthcheck == null and (.build | not))] | lengt
 is "$(c '.services.influxdb.environment | keys | map(select(test("PASSWORD$|TOKEN$"))) | length')" 0 "no InfluxDB password or token in the environment"
 is "$(c '.services.influxdb.environment.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN_FILE')" /run/secrets/influxdb_token "InfluxDB admin token from a secret file"
 like "$(c '.secrets.influxdb_token.file')" '/secrets/influxdb_token$' "secrets are files under secrets/"
-is "$(c '.services.nats.command | join(" ")')" "--jetstream --store_dir /data --http_port 8222" "NATS: JetStream on, stored on a volume"
+is "$(c '.services.nats.command | join(" ")')" "-c /etc/nats/nats.conf" "NATS: started from containers/nats/nats.conf"
 like "$(c '.services.nats.volumes[0] | if type == "string" then . else "\(.source):\(.target)" end')" '^nats-data:/data' "NATS: the named volume holds the store"
+like "$(c '.services.nats.volumes[1] | if type == "string" then . else "\(.source):\(.target)" end')" 'containers/nats/nats.conf:/etc/nats/nats.conf' "NATS: its config mounted"
+NC="$top_srcdir/containers/nats/nats.conf"
+like "$(sed 's/#.*//' "$NC" | tr -s ' \n' ' ')" 'jetstream \{ store_dir: "/data" sync_interval: always \}' "NATS: JetStream on /data with sync_interval: always (fsync before the ack)"
+like "$(sed 's/#.*//' "$NC")" 'http: 0\.0\.0\.0:8222' "NATS: monitoring on 8222 (the health check)"
+# Debian 12's nats-server (2.9.10) refuses sync_interval; 2.10+ takes it.
+# Whichever is installed, the file is otherwise valid for it.
+ver=$(nats-server --version | sed 's/.*v//')
+if nats-server -t -c "$NC" >/dev/null 2>&1; then
+    ok "nats-server $ver accepts containers/nats/nats.conf" nats-server -t -c "$NC"
+else
+    like "$(nats-server -t -c "$NC" 2>&1)" 'unknown field "sync_interval"' "nats-server $ver refuses only sync_interval (2.10+ needed)"
+    sed '/sync_interval/d' "$NC" >"$T/nats-2.9.conf"
+    ok "  without it, nats-server $ver accepts the file" nats-server -t -c "$T/nats-2.9.conf"
+fi
 
 # The image's configs: every key known, every plugin configured.
 # In the container the secret files belong to whoever ran make-secrets, not

@@ -57,6 +57,7 @@ HOST_TESTS = t/0001-cli.t t/0002-abi.t t/0003-config.t t/0010-core.t \
 	t/0011-jetstream.t t/0012-lifecycle.t t/0013-drain.t t/0014-notify.t t/0015-metrics.t \
 	t/0016-systemd.t t/0017-error-backoff.t t/0018-plugin-api.t t/0060-deb.t \
 	t/0020-nats-auth.t t/0021-nats-nkey.t t/0022-nats-creds.t t/0023-secret-files.t \
+	t/0025-secret-fifo.t t/0026-test-nats-files.t \
 	t/0040-install.t \
 	t/0041-plugin-tutorial.t \
 	t/0050-man.t

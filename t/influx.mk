@@ -7,7 +7,7 @@ t_tools_evh_nats_LDADD = $(NATS_LIBS)
 
 INFLUX_TESTS = t/2001-sink.t t/2002-sink-hostile.t t/2003-query.t \
 	t/2004-sink-oversize.t t/2005-mqtt.t t/2006-file-sink.t \
-	t/2007-influx-auth.t t/2010-point-identity.t
+	t/2007-influx-auth.t t/2010-point-identity.t t/2011-query-always-answers.t
 TESTS += $(INFLUX_TESTS)
 EXTRA_DIST += $(INFLUX_TESTS)
 
@@ -20,6 +20,7 @@ t_unit_test_ingest_batch_SOURCES = t/unit/test-ingest-batch.c t/unit/tap.h \
 t_unit_test_ingest_batch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http-ingest
 t_unit_test_ingest_batch_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_test_ingest_batch_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
-TESTS += t/unit/test-ingest-batch t/2008-http-ingest.t t/2009-http-nginx.t
+TESTS += t/unit/test-ingest-batch t/2008-http-ingest.t t/2009-http-nginx.t \
+	t/2012-http-ingest-atomic.t
 endif
-EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t
+EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t t/2012-http-ingest-atomic.t

@@ -22,6 +22,6 @@ EXTRA_DIST += $(SERVICE_TESTS)
 # Delivery and fault tests (4xxx): exact counts through outages and crashes.
 FAULT_TESTS = t/4001-influx-outage.t t/4002-writer-kill.t \
 	t/4003-nats-restart.t t/4004-influx-unreachable.t t/4005-poison.t \
-	t/4006-core-slow.t
+	t/4006-core-slow.t t/4007-dead-letter.t
 TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS) t/lib/pipeline.sh

@@ -139,6 +139,7 @@ enum {
     EVH_ETOOBIG = -11,       /**< larger than the server's max_payload */
     EVH_EPERM = -12,         /**< not permitted (NATS permissions) */
     EVH_ESTATE = -13,        /**< call not allowed in this state */
+    EVH_ECONFLICT = -14,     /**< an idempotency key reused for other data */
 };
 
 /** Static text for a status code; never NULL. */
@@ -339,7 +340,8 @@ int evh_config_status(evh_instance *inst);
 
 /* ---- logging and counters ------------------------------------------- */
 
-/** Log through the host's one logging path, attributed to the instance. */
+/** Log through the host's one logging path, attributed to the instance.
+ * Thread-safe: lines from several threads never interleave. */
 void evh_log(const evh_instance *inst, evh_log_level level, const char *fmt,
              ...) __attribute__((format(printf, 3, 4)));
 void evh_logv(const evh_instance *inst, evh_log_level level, const char *fmt,
@@ -412,6 +414,8 @@ int evh_msg_fail(evh_msg *msg, int status, const char *fmt, ...)
  * an invalid one), EVH_ECONN, EVH_ETOOBIG (over max_payload), EVH_EPERM,
  * EVH_ENOMEM.  A JetStream publish that is not confirmed at once is queued
  * and retried (publish_retry_ms) and still returns EVH_OK.
+ * Thread-safe: a plugin's own threads may publish (influx-query's
+ * workers send their replies with it).
  */
 int evh_publish(evh_instance *inst, const char *subject, const void *data,
                 size_t len);
@@ -427,8 +431,10 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
  * harmless: message i carries Nats-Msg-Id "<msgid>-<i>", which the stream
  * de-duplicates within its duplicate_window (pass the client's idempotency
  * key).  Safe from any thread, e.g. a plugin's own server threads.  Blocks.
- * Statuses: EVH_OK, EVH_EINVAL, EVH_ECONN, EVH_ETIMEOUT, EVH_ETOOBIG,
- * EVH_EPERM, EVH_ENOMEM.  Since ABI 1.1.
+ * Statuses: EVH_OK, EVH_EINVAL, EVH_ECONN, EVH_ETIMEOUT, EVH_ETOOBIG
+ * (before anything is sent), EVH_ECONFLICT (a msgid reused for other
+ * data), EVH_EPERM, EVH_ENOMEM.  Since ABI 1.1.  The same as
+ * evh_publish_confirmed_counted (below) with no counts.
  */
 int evh_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
                           const void *const data[], const size_t len[],
@@ -467,6 +473,57 @@ int evh_timer_add(evh_instance *inst, int64_t period_ms, evh_timer_fn fn,
  * THREADING), so do not call it holding a lock that callback takes.  The
  * host frees the timer; do not use the handle again. */
 void evh_timer_cancel(evh_instance *inst, evh_timer *timer);
+
+/* ---- since ABI 1.2 --------------------------------------------------- */
+
+/** What evh_publish_confirmed_counted found out, message by message. */
+typedef struct evh_confirm {
+    size_t stored;     /**< confirmed and newly stored (or read, core NATS) */
+    size_t duplicates; /**< confirmed as already stored under their msgid */
+} evh_confirm;
+
+/**
+ * evh_publish_confirmed, telling the caller in *out (may be NULL) how many
+ * messages were confirmed, whatever the status: after EVH_ETIMEOUT or a
+ * refusal part-way, out->stored + out->duplicates of the n are in the
+ * stream, so the caller can tell its client that a retry (with the same
+ * `msgid`) is needed and harmless.
+ *
+ * Nothing is published unless every message fits the connected server's
+ * max_payload with the headers the host adds: EVH_ETOOBIG, none sent.
+ * With `msgid` and JetStream, message 0 also carries a digest of all n
+ * messages (header Evhost-Batch) and is published first, alone: when the
+ * stream already holds a message 0 under that msgid with another digest
+ * (the key was reused for different data) the call returns EVH_ECONFLICT
+ * and stores nothing; with the same digest it is a retry, and the call
+ * completes what an earlier, interrupted call started (each message
+ * stored once; out->duplicates counts those stored before).  The stream's
+ * duplicate_window bounds how long a msgid is remembered.
+ * Thread-safe; blocks up to timeout_ms.  Since ABI 1.2.
+ */
+int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
+                                  size_t n, const void *const data[],
+                                  const size_t len[], const char *msgid,
+                                  int64_t timeout_ms, evh_confirm *out);
+
+/**
+ * The connected NATS server's max_payload in bytes: the largest message
+ * (headers included) evh_publish or evh_respond can send; a reply built
+ * larger is refused with EVH_ETOOBIG and never arrives.  0 while not
+ * connected.  Thread-safe.  Since ABI 1.2.
+ */
+int64_t evh_max_payload(const evh_instance *inst);
+
+/**
+ * evh_publish to `subject` (not NULL) on core NATS, with `nhdr` headers
+ * names[i]: values[i] (a value must not hold CR or LF: EVH_EINVAL).  For
+ * messages that carry facts beside their payload: a dead letter's reason
+ * and original subject, say.  A stream whose subjects capture `subject`
+ * stores it.  Thread-safe.  Since ABI 1.2.
+ */
+int evh_publish_headers(evh_instance *inst, const char *subject,
+                        const void *data, size_t len, size_t nhdr,
+                        const char *const names[], const char *const values[]);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -39,9 +40,17 @@ typedef struct ingest {
     char *token; /* bearer token, or NULL: no authentication */
     ingest_limits lim;
     struct MHD_Daemon *d;
-    _Atomic int64_t requests, accepted, bad_request, too_large, unauthorized,
-        unavailable, not_found, last_warn_ns;
+    _Atomic int64_t requests, accepted, duplicates, bad_request, too_large,
+        unauthorized, unavailable, not_found, conflict, last_warn_ns;
 } ingest;
+
+/* Per connection: libmicrohttpd decodes %00 in the path and query into a
+ * NUL and hands us the string cut there ("/events%00" as "/events",
+ * "message=a%00b" as "a").  Our unescape callback sees the whole value
+ * and marks the connection; the request is then refused. */
+typedef struct conn_state {
+    bool nul;
+} conn_state;
 
 typedef struct req {
     int route;
@@ -134,9 +143,12 @@ static void count(ingest *g, _Atomic int64_t *c, const char *name, int64_t n)
     evh_counter_add(g->inst, name, n);
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status,
-                                 json_object *o, const char *hdr,
-                                 const char *val)
+/* The answer `o` (consumed), with one extra header when `hdr` is set;
+ * `close`: the connection is closed after it. */
+static enum MHD_Result send_json_full(struct MHD_Connection *c,
+                                      unsigned status, json_object *o,
+                                      const char *hdr, const char *val,
+                                      bool close)
 {
     size_t n = 0;
     const char *s = json_object_to_json_string_length(
@@ -158,9 +170,26 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status,
                             "application/json");
     if (hdr)
         MHD_add_response_header(r, hdr, val);
+    if (close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status,
+                                 json_object *o, const char *hdr,
+                                 const char *val)
+{
+    return send_json_full(c, status, o, hdr, val, false);
+}
+
+static json_object *error_object(const char *code, const char *msg)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "error", json_object_new_string(code));
+    json_object_object_add(o, "message", json_object_new_string(msg));
+    return o;
 }
 
 /* {"error": code, "message": text[, "line": n]} */
@@ -169,12 +198,21 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status,
                                   size_t line, const char *hdr,
                                   const char *val)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "error", json_object_new_string(code));
-    json_object_object_add(o, "message", json_object_new_string(msg));
+    json_object *o = error_object(code, msg);
     if (line)
         json_object_object_add(o, "line", json_object_new_int64((int64_t)line));
     return send_json(c, status, o, hdr, val);
+}
+
+/* A 400 for a request whose framing we cannot trust: answered, then the
+ * connection is closed, so no byte after its headers is ever read as
+ * another request. */
+static enum MHD_Result bad_framing(ingest *g, struct MHD_Connection *c,
+                                   const char *msg)
+{
+    count(g, &g->bad_request, "bad_request", 1);
+    return send_json_full(c, MHD_HTTP_BAD_REQUEST,
+                          error_object("bad_request", msg), NULL, NULL, true);
 }
 
 static enum MHD_Result too_large(ingest *g, struct MHD_Connection *c)
@@ -187,8 +225,12 @@ static enum MHD_Result too_large(ingest *g, struct MHD_Connection *c)
                       NULL);
 }
 
+/* 503.  Some events may be stored already (confirmed <= n): the answer
+ * says how many and carries the Idempotency-Key (the client's, or the one
+ * made up for this request) whose retry stores each event once. */
 static enum MHD_Result unavailable(ingest *g, struct MHD_Connection *c,
-                                   int rc)
+                                   int rc, size_t confirmed, size_t n,
+                                   const char *idem)
 {
     count(g, &g->unavailable, "unavailable", 1);
     struct timespec ts;
@@ -200,12 +242,21 @@ static enum MHD_Result unavailable(ingest *g, struct MHD_Connection *c,
                 "answering 503: events not confirmed by NATS (%s)",
                 evh_strerror(rc));
     }
-    return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-                      rc == EVH_ECONN
-                          ? "not connected to NATS; retry later"
-                          : "NATS did not confirm the events in time; retry "
-                            "(with the same Idempotency-Key: no duplicates)",
-                      0, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    char msg[256];
+    if (rc == EVH_ECONN)
+        snprintf(msg, sizeof msg, "not connected to NATS; nothing was "
+                                  "stored; retry later");
+    else
+        snprintf(msg, sizeof msg,
+                 "NATS confirmed %zu of the %zu events in time; retry with "
+                 "Idempotency-Key %s: each event is then stored once",
+                 confirmed, n, idem);
+    json_object *o = error_object("unavailable", msg);
+    json_object_object_add(o, "stored", json_object_new_int64((int64_t)confirmed));
+    json_object_object_add(o, "events", json_object_new_int64((int64_t)n));
+    json_object_object_add(o, "idempotency_key", json_object_new_string(idem));
+    return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, o,
+                     MHD_HTTP_HEADER_RETRY_AFTER, "1");
 }
 
 /* ---- routes
@@ -216,6 +267,9 @@ static enum MHD_Result do_stats(ingest *g, struct MHD_Connection *c)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "requests", json_object_new_int64(g->requests));
     json_object_object_add(o, "accepted", json_object_new_int64(g->accepted));
+    json_object_object_add(o, "duplicates",
+                           json_object_new_int64(g->duplicates));
+    json_object_object_add(o, "conflict", json_object_new_int64(g->conflict));
     json_object_object_add(o, "bad_request",
                            json_object_new_int64(g->bad_request));
     json_object_object_add(o, "too_large", json_object_new_int64(g->too_large));
@@ -273,6 +327,23 @@ static int params_event(ingest *g, struct MHD_Connection *c, const char *key,
     return rc;
 }
 
+/* 128 random bits as an idempotency key, "evh-<32 hex>". */
+static int make_key(char *buf, size_t cap)
+{
+    unsigned char r[16];
+    if (cap < 4 + 2 * sizeof r + 1 ||
+        getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        return -1;
+    static const char hex[] = "0123456789abcdef";
+    size_t n = (size_t)snprintf(buf, cap, "evh-");
+    for (size_t i = 0; i < sizeof r; i++) {
+        buf[n++] = hex[r[i] >> 4];
+        buf[n++] = hex[r[i] & 15];
+    }
+    buf[n] = '\0';
+    return 0;
+}
+
 static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
 {
     char err[256];
@@ -302,23 +373,51 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
         return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", err, line,
                           NULL, NULL);
     }
-    rc = evh_publish_confirmed(g->inst, NULL, b.n,
-                               (const void *const *)b.data, b.len, idem,
-                               g->publish_timeout_ms);
+    /* Without a key of the client's, one made up for this request: if
+     * part of the batch is stored before a failure, the 503 hands it to
+     * the client, whose retry with it then stores each event once. */
+    char made[40];
+    if (!idem && make_key(made, sizeof made) == 0)
+        idem = made;
+    evh_confirm conf;
+    rc = evh_publish_confirmed_counted(g->inst, NULL, b.n,
+                                       (const void *const *)b.data, b.len,
+                                       idem, g->publish_timeout_ms, &conf);
     size_t n = b.n;
     ingest_batch_free(&b);
     if (rc == EVH_ETOOBIG) {
         count(g, &g->too_large, "too_large", 1);
         return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-                          "an event is larger than the NATS server's "
-                          "max_payload",
+                          "an event, with the headers NATS adds, is larger "
+                          "than the NATS server's max_payload; nothing was "
+                          "stored",
+                          0, NULL, NULL);
+    }
+    if (rc == EVH_ECONFLICT) {
+        count(g, &g->conflict, "conflict", 1);
+        return send_error(c, MHD_HTTP_CONFLICT, "conflict",
+                          "this Idempotency-Key was already used for a "
+                          "different request body; nothing was stored (use "
+                          "a new key for new events)",
                           0, NULL, NULL);
     }
     if (rc != EVH_OK)
-        return unavailable(g, c, rc);
+        return unavailable(g, c, rc,
+                           conf.stored + conf.duplicates, n,
+                           idem ? idem : "(none)");
+    /* "accepted" counts what was answered 202, retries included, as
+     * before; "duplicates" the part of it the stream already held. */
     count(g, &g->accepted, "accepted", (int64_t)n);
+    if (conf.duplicates)
+        count(g, &g->duplicates, "duplicates", (int64_t)conf.duplicates);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "accepted", json_object_new_int64((int64_t)n));
+    json_object_object_add(o, "stored",
+                           json_object_new_int64((int64_t)conf.stored));
+    json_object_object_add(o, "duplicates",
+                           json_object_new_int64((int64_t)conf.duplicates));
+    json_object_object_add(o, "duplicate",
+                           json_object_new_boolean(conf.duplicates == n));
     return send_json(c, MHD_HTTP_ACCEPTED, o, NULL, NULL);
 }
 
@@ -383,20 +482,58 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
     return MHD_YES;
 }
 
+/* The connection's state (see conn_state), or NULL when it could not be
+ * allocated. */
+static conn_state *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* What libmicrohttpd tolerates and we do not, before anything else. */
+static const char *refuse_framing(struct MHD_Connection *c,
+                                  const char *version)
+{
+    conn_state *cs = conn_of(c);
+    if (cs && cs->nul) {
+        cs->nul = false;
+        return "a NUL byte (%00) in the path or query is not allowed";
+    }
+    /* Which of the two frames the body is a guess an intermediary may make
+     * differently (request smuggling); RFC 9112 6.3 says to refuse it and
+     * close the connection. */
+    if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                    MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                    MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return "both Content-Length and Transfer-Encoding: the body's "
+               "length is ambiguous";
+    if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+        !MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_HOST))
+        return "an HTTP/1.1 request needs a Host header";
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-    (void)version;
     ingest *g = cls;
     req *r = *con_cls;
     if (!r) {
         /* Headers are in: route, authenticate, check the declared size. */
-        if (!(r = calloc(1, sizeof *r)))
+        if (!conn_of(c) || !(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *con_cls = r;
         g->requests++;
+        const char *why = refuse_framing(c, version);
+        if (why) {
+            r->route = -1;
+            return bad_framing(g, c, why);
+        }
         bool answered;
         enum MHD_Result ret = route(g, c, url, method, r, &answered);
         if (answered)
@@ -462,6 +599,32 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode what)
+{
+    (void)cls;
+    (void)c;
+    if (what == MHD_CONNECTION_NOTIFY_STARTED)
+        *socket_context = calloc(1, sizeof(conn_state));
+    else {
+        free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* libmicrohttpd's own decoding, watching for a %00 it turns into a NUL
+ * (the string it hands on would be cut there). */
+static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    size_t n = MHD_http_unescape(s);
+    conn_state *cs = conn_of(c);
+    if (cs && memchr(s, '\0', n))
+        cs->nul = true;
+    return n;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     ingest *g = cls;
@@ -490,6 +653,8 @@ static int ingest_start(void *state)
         (unsigned)g->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)g->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)g->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, g,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, g,
+        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, g,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, g, MHD_OPTION_END);
     if (!g->d) {
         evh_log(g->inst, EVH_LOG_ERROR,

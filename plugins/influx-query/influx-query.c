@@ -1,8 +1,18 @@
 /*
  * influx-query: answers `{"last_events_count":N,"min_criticality":X}`
  * requests with the last N stored events whose criticality is strictly
- * greater than X, newest first, over all stored time.  A bad request or a
- * database failure gets an `error` reply, never silence.
+ * greater than X, newest first, over all stored time.  Every request gets
+ * a reply, within timeout_ms of its arrival: the events (trimmed to the
+ * NATS server's max_payload, and marked so, when they do not fit), or an
+ * error -- a bad request, a busy reader, an InfluxDB that failed.
+ *
+ * on_msg (the host's delivery thread) validates the request and queues
+ * it; `workers` threads, each with its own InfluxDB connection, answer
+ * the queue.  One hung InfluxDB request used to hold every request behind
+ * it for timeout_ms each: 50 concurrent requests with 10 s client
+ * timeouts, 49 got nothing.  Now they are answered side by side, a full
+ * queue is answered "busy" at once, and after a failure InfluxDB is known
+ * down (health.h): requests fail fast until a probe succeeds.
  */
 #include <evhost/plugin.h>
 #include <stdint.h>
@@ -12,18 +22,30 @@
 #include <time.h>
 
 #include "cfgread.h"
+#include "fit.h"
+#include "health.h"
 #include "influx.h"
 #include "request.h"
+#include "workq.h"
 
 typedef struct reader {
     evh_instance *inst;
-    evl_influx *db;
+    evl_influx **dbs; /* one per worker: a curl handle is not shared */
     evl_influx_conf dbconf;
     char *password, *token;
     const char *measurement;
     const char *band_tag; /* the writer's criticality band tag, or NULL */
-    int64_t max_count;
+    int64_t max_count, workers, queue_size, probe_interval_ms;
+    workq *q;
+    query_health health;
 } reader;
+
+/* A queued request: what its answer needs once on_msg has returned. */
+typedef struct job {
+    query_request req;
+    int64_t arrived_ms;
+    char reply_to[]; /* the request's reply subject */
+} job;
 
 static int reader_configure(evh_instance *inst, void **state)
 {
@@ -57,6 +79,12 @@ static int reader_configure(evh_instance *inst, void **state)
                                 &c->timeout_ms));
     EVL_READ(rc, evh_config_int(inst, "connect_timeout_ms", 1000, 100, 600000,
                        &c->connect_timeout_ms));
+    EVL_READ(rc, evh_config_int(inst, "workers", 4, 1, 64, &r->workers));
+    EVL_READ(rc, evh_config_int(inst, "queue_size", 1000, 1, 1000000,
+                                &r->queue_size));
+    EVL_READ(rc, evh_config_int(inst, "probe_interval_ms", 1000, 10, 600000,
+                                &r->probe_interval_ms));
+    health_init(&r->health);
     if (rc != EVH_OK)
         return rc;
     if (api && evl_influx_api_parse(api, &c->api) != 0)
@@ -71,17 +99,40 @@ static int reader_configure(evh_instance *inst, void **state)
         r->band_tag = NULL; /* data written without bands: read every point */
     c->password = r->password;
     c->token = r->token;
-    r->db = evl_influx_new(c);
-    return r->db ? EVH_OK : EVH_ENOMEM;
+    r->dbs = calloc((size_t)r->workers, sizeof *r->dbs);
+    if (!r->dbs)
+        return EVH_ENOMEM;
+    for (int64_t i = 0; i < r->workers; i++)
+        if (!(r->dbs[i] = evl_influx_new(c)))
+            return EVH_ENOMEM;
+    return EVH_OK;
+}
+
+/* Send `text` (consumed) to `to`, trimmed to what one NATS message can
+ * carry: a reply over max_payload is refused by nats.c and never
+ * arrives. */
+static void reply_to(reader *r, const char *to, char *text)
+{
+    if (!text)
+        return;
+    int64_t max = evh_max_payload(r->inst);
+    int trimmed = 0;
+    if (max > 0 && !(text = query_reply_fit(text, (size_t)max, &trimmed))) {
+        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply: out of memory");
+        return;
+    }
+    if (trimmed)
+        evh_counter_add(r->inst, "truncated", 1);
+    int rc = evh_publish(r->inst, to, text, strlen(text));
+    if (rc != EVH_OK)
+        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply (%s)",
+                evh_strerror(rc));
+    free(text);
 }
 
 static void reply(reader *r, evh_msg *msg, char *text)
 {
-    if (!text)
-        return;
-    if (evh_respond(r->inst, msg, text, strlen(text)) != EVH_OK)
-        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply");
-    free(text);
+    reply_to(r, evh_msg_reply(msg), text);
 }
 
 static int64_t mono_ms(void)
@@ -91,24 +142,41 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int unavailable(reader *r, evh_msg *msg, const char *why)
+/* An "unavailable" answer for a failed InfluxDB request: InfluxDB is
+ * known down from now until the next probe. */
+static char *db_failed(reader *r, const char *why)
 {
     evh_counter_add(r->inst, "db_errors", 1);
-    evh_log(r->inst, EVH_LOG_WARN, "query failed: %s", why);
-    reply(r, msg, query_error_reply("unavailable", why));
-    return EVH_OK;
+    if (health_failed(&r->health, mono_ms(), r->probe_interval_ms, why))
+        evh_log(r->inst, EVH_LOG_WARN,
+                "query failed: %s; answering \"unavailable\" at once until "
+                "InfluxDB answers again (asked every %lld ms)",
+                why, (long long)r->probe_interval_ms);
+    else
+        evh_log(r->inst, EVH_LOG_DEBUG, "query failed: %s", why);
+    return query_error_reply("unavailable", why);
+}
+
+static char *fail_fast(reader *r, const char *why)
+{
+    char msg[400];
+    evh_counter_add(r->inst, "fail_fast", 1);
+    snprintf(msg, sizeof msg, "InfluxDB is unavailable (%.300s); asked again "
+                              "every %lld ms",
+             why, (long long)r->probe_interval_ms);
+    return query_error_reply("unavailable", msg);
 }
 
 /* The stored bands that can hold a criticality above x (request.h): asked
  * for each request, from InfluxDB's tag index, so that a band first written
  * a moment ago is read too. */
-static int stored_bands_above(reader *r, int64_t x,
+static int stored_bands_above(reader *r, evl_influx *db, int64_t x,
                               char bands[][EVL_CRIT_BAND_LEN], char *err,
                               size_t errlen)
 {
     char *list = query_build_band_listing(r->measurement, r->band_tag);
     char *body = NULL;
-    if (!list || evl_influx_query(r->db, list, NULL, &body, err, errlen) != 0) {
+    if (!list || evl_influx_query(db, list, NULL, &body, err, errlen) != 0) {
         if (!list)
             snprintf(err, errlen, "out of memory");
         free(list);
@@ -120,11 +188,12 @@ static int stored_bands_above(reader *r, int64_t x,
     return n;
 }
 
-/* One InfluxQL statement's answer, within what is left of timeout_ms. */
-static int ask(reader *r, char *q, int64_t t0, char **body, char *err,
-               size_t errlen)
+/* One InfluxQL statement's answer, within what is left until deadline_ms
+ * (timeout_ms after the request arrived). */
+static int ask(evl_influx *db, char *q, int64_t deadline_ms, char **body,
+               char *err, size_t errlen)
 {
-    int64_t left = r->dbconf.timeout_ms - (mono_ms() - t0);
+    int64_t left = deadline_ms - mono_ms();
     *body = NULL;
     if (!q) {
         snprintf(err, errlen, "out of memory");
@@ -135,36 +204,38 @@ static int ask(reader *r, char *q, int64_t t0, char **body, char *err,
         snprintf(err, errlen, "InfluxDB did not answer within timeout_ms");
         return -1;
     }
-    evl_influx_set_timeout_ms(r->db, left);
-    int rc = evl_influx_query(r->db, q, NULL, body, err, errlen);
+    evl_influx_set_timeout_ms(db, left);
+    int rc = evl_influx_query(db, q, NULL, body, err, errlen);
     free(q);
     return rc;
 }
 
-/* The SELECT, and the boundary millisecond read whole when the answer
- * reaches into one that may hold newer events (request.h). */
-static int select_events(reader *r, const query_request *req,
+/* The SELECT, and the boundary millisecond again when the answer reaches
+ * into one that may hold newer events (request.h).  -1 when InfluxDB
+ * failed, -2 when its answer could not be read. */
+static int select_events(reader *r, evl_influx *db, const query_request *req,
                          char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                         int64_t t0, char **out, char *err, size_t errlen)
+                         int64_t deadline_ms, char **out, char *err,
+                         size_t errlen)
 {
     char *body, *edge = NULL;
     int64_t from, to, k;
-    if (ask(r, query_build_influxql(r->measurement, r->band_tag, bands,
-                                    nbands, req),
-            t0, &body, err, errlen) != 0)
+    if (ask(db, query_build_influxql(r->measurement, r->band_tag, bands,
+                                     nbands, req),
+            deadline_ms, &body, err, errlen) != 0)
         return -1;
     if (query_boundary(body, req->count, &from, &to, &k) == 1) {
         /* The k newest of that millisecond by their sub-millisecond part;
          * the whole millisecond when fewer than k points there have one. */
-        int rc = ask(r, query_build_range(r->measurement, r->band_tag, bands,
-                                          nbands, req, from, to, k),
-                     t0, &edge, err, errlen);
+        int rc = ask(db, query_build_range(r->measurement, r->band_tag, bands,
+                                           nbands, req, from, to, k),
+                     deadline_ms, &edge, err, errlen);
         if (rc == 0 && query_points(edge) < k) {
             free(edge);
             edge = NULL;
-            rc = ask(r, query_build_range(r->measurement, r->band_tag, bands,
-                                          nbands, req, from, to, 0),
-                     t0, &edge, err, errlen);
+            rc = ask(db, query_build_range(r->measurement, r->band_tag, bands,
+                                           nbands, req, from, to, 0),
+                     deadline_ms, &edge, err, errlen);
         }
         if (rc != 0) {
             free(body);
@@ -174,7 +245,58 @@ static int select_events(reader *r, const query_request *req,
     *out = query_reply_from_influx(body, edge, req->count, err, errlen);
     free(body);
     free(edge);
-    return *out ? 0 : -1;
+    return *out ? 0 : -2;
+}
+
+/* The answer to one queued request, on a worker thread with its own
+ * InfluxDB connection `db`.  timeout_ms counts from the request's
+ * arrival: time spent in the queue is taken from InfluxDB's share. */
+static char *answer(reader *r, evl_influx *db, const job *j)
+{
+    char err[512];
+    int64_t left = r->dbconf.timeout_ms - (mono_ms() - j->arrived_ms);
+    if (left < 1) {
+        evh_counter_add(r->inst, "queue_timeouts", 1);
+        snprintf(err, sizeof err,
+                 "the reader is overloaded: the request waited over "
+                 "timeout_ms (%lld ms) for a worker",
+                 (long long)r->dbconf.timeout_ms);
+        return query_error_reply("unavailable", err);
+    }
+    if (health_fail_fast(&r->health, mono_ms(), true, err, sizeof err))
+        return fail_fast(r, err);
+    char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    int nbands = 0;
+    evl_influx_set_timeout_ms(db, left);
+    if (r->band_tag) {
+        nbands = stored_bands_above(r, db, j->req.min_criticality, bands, err,
+                                    sizeof err);
+        if (nbands < 0)
+            return db_failed(r, err);
+        if (nbands == 0) {
+            health_ok(&r->health);
+            return strdup("{\"events\":[]}"); /* no band can match */
+        }
+    }
+    /* timeout_ms bounds the whole answer, from the request's arrival:
+     * each statement gets what is left of it (ask). */
+    char *out = NULL;
+    int rc = select_events(r, db, &j->req, bands, (size_t)nbands,
+                           j->arrived_ms + r->dbconf.timeout_ms, &out, err,
+                           sizeof err);
+    if (rc == -1)
+        return db_failed(r, err);
+    if (health_ok(&r->health))
+        evh_log(r->inst, EVH_LOG_INFO, "InfluxDB answers again");
+    return rc == 0 ? out : query_error_reply("unavailable", err);
+}
+
+static void run_job(void *ctx, size_t worker, void *p)
+{
+    reader *r = ctx;
+    job *j = p;
+    reply_to(r, j->reply_to, answer(r, r->dbs[worker], j));
+    free(j);
 }
 
 static int reader_on_msg(void *state, evh_msg *msg)
@@ -182,10 +304,11 @@ static int reader_on_msg(void *state, evh_msg *msg)
     reader *r = state;
     size_t len;
     const char *data = evh_msg_data(msg, &len);
+    const char *to = evh_msg_reply(msg);
     query_request req;
     char err[512];
 
-    if (!evh_msg_reply(msg)) {
+    if (!to) {
         evh_log(r->inst, EVH_LOG_DEBUG, "ignoring a message without reply "
                                         "subject on %s",
                 evh_msg_subject(msg));
@@ -197,28 +320,35 @@ static int reader_on_msg(void *state, evh_msg *msg)
         reply(r, msg, query_error_reply("bad_request", err));
         return EVH_OK;
     }
-    char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
-    int nbands = 0;
-    int64_t t0 = mono_ms();
-    evl_influx_set_timeout_ms(r->db, r->dbconf.timeout_ms);
-    if (r->band_tag) {
-        nbands = stored_bands_above(r, req.min_criticality, bands, err,
-                                    sizeof err);
-        if (nbands < 0)
-            return unavailable(r, msg, err);
-        if (nbands == 0) {
-            reply(r, msg, strdup("{\"events\":[]}")); /* no band can match */
-            return EVH_OK;
-        }
+    /* Known down and not yet time to ask again: say so now, not after a
+     * wait in the queue. */
+    if (health_fail_fast(&r->health, mono_ms(), false, err, sizeof err)) {
+        reply(r, msg, fail_fast(r, err));
+        return EVH_OK;
     }
-    /* timeout_ms bounds the whole answer: each statement after the band
-     * listing gets what is left of it (ask). */
-    char *out = NULL;
-    if (select_events(r, &req, bands, (size_t)nbands, t0, &out, err,
-                      sizeof err) != 0)
-        return unavailable(r, msg, err);
-    reply(r, msg, out);
+    size_t tl = strlen(to) + 1;
+    job *j = malloc(sizeof *j + tl);
+    if (j) {
+        j->req = req;
+        j->arrived_ms = mono_ms();
+        memcpy(j->reply_to, to, tl);
+    }
+    if (!j || !r->q || workq_push(r->q, j) != 0) {
+        free(j);
+        evh_counter_add(r->inst, "busy", 1);
+        snprintf(err, sizeof err,
+                 "the reader is busy: %lld requests are waiting; retry later",
+                 (long long)r->queue_size);
+        reply(r, msg, query_error_reply("unavailable", err));
+    }
     return EVH_OK;
+}
+
+/* No more requests: answer the queued ones, then end the workers. */
+static void reader_drain(void *state)
+{
+    reader *r = state;
+    workq_close(r->q);
 }
 
 static void reader_destroy(void *state)
@@ -226,7 +356,11 @@ static void reader_destroy(void *state)
     reader *r = state;
     if (!r)
         return;
-    evl_influx_free(r->db);
+    workq_free(r->q);
+    for (int64_t i = 0; r->dbs && i < r->workers; i++)
+        evl_influx_free(r->dbs[i]);
+    free(r->dbs);
+    health_destroy(&r->health);
     if (r->password) {
         memset(r->password, 0, strlen(r->password));
         free(r->password);
@@ -242,12 +376,18 @@ static int reader_start(void *state)
 {
     reader *r = state;
     char err[300];
-    if (evl_influx_auth_refused(r->db, err, sizeof err)) {
+    if (evl_influx_auth_refused(r->dbs[0], err, sizeof err)) {
         evh_log(r->inst, EVH_LOG_ERROR,
                 "InfluxDB refuses our credentials (%s): check user, "
                 "password_file or token_file",
                 err);
         return EVH_ECONFIG;
+    }
+    r->q = workq_new((size_t)r->workers, (size_t)r->queue_size, run_job, r);
+    if (!r->q) {
+        evh_log(r->inst, EVH_LOG_ERROR, "cannot start %lld worker threads",
+                (long long)r->workers);
+        return EVH_ENOMEM;
     }
     return EVH_OK;
 }
@@ -258,9 +398,10 @@ static int reader_module_init(void)
 }
 
 EVH_PLUGIN_DEFINE(.name = "influx-query", .version = PACKAGE_VERSION,
+                  .needs = EVH_WIRE_SUBSCRIBE, .refuses = EVH_WIRE_JETSTREAM,
                   .description = "answer last-N-events queries from InfluxDB",
                   .module_init = reader_module_init,
                   .module_fini = evl_influx_global_cleanup,
                   .configure = reader_configure, .start = reader_start,
-                  .on_msg = reader_on_msg,
-                  .destroy = reader_destroy);
+                  .on_msg = reader_on_msg, .drain = reader_drain,
+                  .stop = reader_drain, .destroy = reader_destroy);

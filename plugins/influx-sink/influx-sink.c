@@ -32,6 +32,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "cfgread.h"
+#include "deadletter.h"
 #include "event.h"
 #include "influx.h"
 #include "lineproto.h"
@@ -319,12 +320,9 @@ static int sink_configure(evh_instance *inst, void **state)
 
 static void dead_letter(sink *s, evh_msg *msg, const char *why)
 {
-    size_t len;
-    const void *d = evh_msg_data(msg, &len);
     if (s->dead_letter &&
-        evh_publish(s->inst, s->dead_letter, d, len) == EVH_OK)
+        evl_dead_letter(s->inst, s->dead_letter, msg, why) == EVH_OK)
         evh_counter_add(s->inst, "dead_lettered", 1);
-    (void)why;
 }
 
 static batch *new_batch(sink *s)
@@ -610,6 +608,8 @@ static int sink_start(void *state)
                 err);
         return EVH_ECONFIG;
     }
+    if (s->dead_letter)
+        evl_dead_letter_check(s->inst, s->dead_letter);
     s->pool = writers_start(s->inst, &s->dbconf, (int)s->writes_in_flight,
                             s->create_database);
     if (!s->pool)

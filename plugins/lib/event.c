@@ -119,16 +119,30 @@ int evl_time_parse(const char *s, size_t len, int64_t *ns)
     }
     if (p != len)
         return -1;
+    /* A leap second is :60 of the last minute of a UTC day (23:59:60Z,
+     * or 00:59:60+01:00).  Stored as POSIX time counts it, the first
+     * second of the next day: in order with the seconds around it. */
+    bool leap_second = sec == 60 &&
+                       ((h * 60 + mi - off_min) % 1440 + 1440) % 1440 == 1439;
     if (M < 1 || M > 12 || D < 1 ||
         D > mdays[M - 1] + (M == 2 && leap(Y)) || h > 23 || mi > 59 ||
-        sec > 59)
+        (sec > 59 && !leap_second))
         return -1;
     int64_t days = days_from_civil(Y, M, D);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
-    /* int64 ns covers 1677-09-21 .. 2262-04-11. */
-    if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1)
-        return -1;
-    *ns = secs * 1000000000 + frac;
+    /* InfluxDB stores int64 ns but for its two extremes, which it keeps as
+     * markers (MinNanoTime = INT64_MIN + 2, MaxNanoTime = INT64_MAX - 1):
+     * 1677-09-21T00:12:43.145224194Z .. 2262-04-11T23:47:16.854775806Z. */
+    int64_t t;
+    /* Before the epoch with a fraction, secs * 10^9 alone can overflow
+     * where the time itself does not (the earliest time above). */
+    int64_t whole = secs < 0 && frac ? secs + 1 : secs;
+    int64_t part = secs < 0 && frac ? frac - 1000000000 : frac;
+    if (__builtin_mul_overflow(whole, INT64_C(1000000000), &t) ||
+        __builtin_add_overflow(t, part, &t) || t < INT64_MIN + 2 ||
+        t > INT64_MAX - 1)
+        return -2;
+    *ns = t;
     return 0;
 }
 
@@ -390,7 +404,15 @@ int evl_event_parse(const char *data, size_t len, size_t max_len,
     }
     ev->timestamp = json_object_get_string(t);
     size_t tlen = (size_t)json_object_get_string_len(t);
-    if (evl_time_parse(ev->timestamp, tlen, &ev->time_ns) != 0) {
+    int trc = evl_time_parse(ev->timestamp, tlen, &ev->time_ns);
+    if (trc == -2) {
+        json_object_put(obj);
+        return fail(err, errlen,
+                    "\"timestamp\" is outside InfluxDB's time range "
+                    "(1677-09-21T00:12:43.145224194Z to "
+                    "2262-04-11T23:47:16.854775806Z)");
+    }
+    if (trc != 0) {
         json_object_put(obj);
         return fail(err, errlen,
                     "\"timestamp\" is not an RFC 3339 date-time with a zone "

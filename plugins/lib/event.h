@@ -84,7 +84,11 @@ int evl_event_format_quoted(char *buf, size_t cap, int64_t criticality,
 /**
  * Parse RFC 3339 / ISO 8601 date-time ("2026-11-22T14:00:00.123456789Z",
  * "...+02:00"; 'T' or ' ' separator; 0-9 fraction digits) into ns since the
- * epoch.  Returns 0 or -1 (bad syntax, bad field ranges, out of int64 ns).
+ * epoch.  A leap second (23:59:60Z, or :60 of the minute that is 23:59 UTC
+ * under the given offset) is the first second of the next day, fraction
+ * kept, as POSIX time counts it.  Returns 0; -1 for bad syntax or field
+ * ranges; -2 for a valid date-time outside what InfluxDB stores
+ * (1677-09-21T00:12:43.145224194Z .. 2262-04-11T23:47:16.854775806Z).
  */
 int evl_time_parse(const char *s, size_t len, int64_t *ns);
 

@@ -107,12 +107,13 @@ int main(void)
         "2025-11-31T00:00:00Z",         /* November 31 */
         "2025-11-22T24:00:00Z",         /* hour 24 */
         "2025-11-22T14:60:00Z",         /* minute 60 */
-        "2025-11-22T14:00:60Z",         /* leap second */
+        "2025-11-22T14:00:60Z",         /* :60 not in the last UTC minute */
+        "2016-12-31T23:59:60+01:00",    /* that is 22:59:60 UTC */
+        "2016-12-31T23:59:61Z",         /* second 61 */
         "2025-11-22T14:00:00.Z",        /* empty fraction */
         "2025-11-22T14:00:00.1234567890Z", /* 10 fraction digits */
         "2025-11-22T14:00:00+0200",     /* offset without colon */
         "2025-11-22T14:00:00Zjunk",     /* trailing junk */
-        "2999-01-01T00:00:00Z",         /* beyond int64 ns */
         "yesterday",
     };
     for (size_t i = 0; i < sizeof bad_ts / sizeof *bad_ts; i++) {
@@ -122,6 +123,34 @@ int main(void)
         snprintf(what, sizeof what, "bad timestamp %s", bad_ts[i]);
         invalid(buf, "RFC 3339", what);
     }
+    /* Valid RFC 3339, but not a time InfluxDB can store: said so. */
+    const char *far_ts[] = {
+        "1600-01-01T00:00:00Z", "2300-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+        "2999-01-01T00:00:00Z", "1677-09-21T00:12:43.145224193Z",
+        "2262-04-11T23:47:16.854775807Z",
+    };
+    for (size_t i = 0; i < sizeof far_ts / sizeof *far_ts; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, EV("1", "%s", "\"x\""), far_ts[i]);
+        char what[128];
+        snprintf(what, sizeof what, "timestamp %s outside InfluxDB's range",
+                 far_ts[i]);
+        invalid(buf, "outside InfluxDB's time range", what);
+    }
+    valid(EV("1", "1677-09-21T00:12:43.145224194Z", "\"x\""), 1, "x",
+          INT64_MIN + 2, "InfluxDB's earliest time");
+    valid(EV("1", "2262-04-11T23:47:16.854775806Z", "\"x\""), 1, "x",
+          INT64_MAX - 1, "InfluxDB's latest time");
+    /* A leap second is the first second of the next day (POSIX). */
+    const int64_t NY2017 = INT64_C(1483228800) * 1000000000;
+    valid(EV("1", "2016-12-31T23:59:60Z", "\"x\""), 1, "x", NY2017,
+          "leap second 23:59:60Z");
+    valid(EV("1", "2016-12-31T23:59:60.25Z", "\"x\""), 1, "x",
+          NY2017 + 250000000, "leap second with a fraction");
+    valid(EV("1", "2017-01-01T00:59:60+01:00", "\"x\""), 1, "x", NY2017,
+          "leap second at +01:00");
+    valid(EV("1", "2016-12-31T18:59:60-05:00", "\"x\""), 1, "x", NY2017,
+          "leap second at -05:00");
     invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\xff\xfe\"}",
             "not JSON", "invalid UTF-8");
     invalid("{\"criticality\":1,\"timestamp\":\"2025-11-22T14:00:00Z\",\"eventMessage\":\"\xc0\xaf\"}",
