@@ -292,11 +292,6 @@ static int64_t floor_ms(int64_t t)
     return r < 0 ? t - r - 1000000 : t - r;
 }
 
-static int point_class(int64_t t)
-{
-    return (int)(((t % 4) + 4) % 4);
-}
-
 /* Parse an answer's points into out (out->root owns their values). */
 static int rows_parse(const char *body, rows *out, char *err, size_t errlen)
 {
@@ -381,7 +376,8 @@ int query_boundary(const char *body, int64_t count, int64_t *from,
     if (count >= 1 && r.n > (size_t)count) {
         const row *last = &r.v[count - 1], *next = &r.v[count];
         need = last->ms == next->ms &&
-               (point_class(last->time) == 3 || point_class(next->time) == 3);
+               (evl_point_class(last->time) == 3 ||
+                evl_point_class(next->time) == 3);
         *from = last->ms;
         *to = last->ms + 1000000;
         *k = 0;

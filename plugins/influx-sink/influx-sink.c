@@ -508,7 +508,7 @@ static bool beyond_identity_limit(sink *s, const evl_event *ev, uint64_t slot)
     int64_t t, sub;
     if (evl_point_time(ev->time_ns, slot, &t, &sub) != 0)
         return false; /* refused by the encoder with its own reason */
-    int c = (int)(((t % 4) + 4) % 4);
+    int c = evl_point_class(t);
     uint64_t n = (uint64_t)evl_point_slots(c);
     int64_t base = t - 4 * (int64_t)(slot % n) - c;
     int64_t band = ev->criticality < 0 ? -1

@@ -198,11 +198,14 @@ int evl_point_time(int64_t instant, uint64_t slot, int64_t *time_ns,
     return 0;
 }
 
+int evl_point_class(int64_t time_ns)
+{
+    return (int)(((time_ns % 4) + 4) % 4);
+}
+
 int64_t evl_point_instant(int64_t time_ns, int64_t sub_ns)
 {
-    int64_t c = time_ns % 4;
-    if (c < 0)
-        c += 4;
+    int c = evl_point_class(time_ns);
     int64_t base = floor_to(time_ns, point_unit[c]);
     return c == 3 && sub_ns > 0 && sub_ns < point_unit[3] ? base + sub_ns
                                                           : base;

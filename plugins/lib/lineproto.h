@@ -92,6 +92,9 @@ int64_t evl_point_slots(int c);
 int evl_point_time(int64_t instant, uint64_t slot, int64_t *time_ns,
                    int64_t *sub_ns);
 
+/** The class (0..3) of a point time: its last two bits name the unit. */
+int evl_point_class(int64_t time_ns);
+
 /** The event's instant from a point time and its sub-millisecond field. */
 int64_t evl_point_instant(int64_t time_ns, int64_t sub_ns);
 
