@@ -86,7 +86,7 @@ for i in $(seq 50); do
 done >"$T/same.jsonl"
 host_cfg "$T/s.cfg" s "$(sink_inst writer same SAME same sink)"
 start_evhost s "$T/s.cfg"
-wait_for 20 grep -q "consuming same from stream SAME" "$T/s.log"
+wait_running "$T/s.cfg" 20
 "$NATSCLI" pub "$NATS_URL" same "$T/same.jsonl"
 is "$?" 0 "published 50 identical events"
 wait_for 20 points_ge same 50

@@ -312,6 +312,17 @@ wait_evhost() { # name secs -> exit status of the host (124: still running)
     printf -v "$var" '%s' ""
     return $rc
 }
+# wait_running CFG [SECS]: wait until the host running CFG answers on its
+# stats subject with every instance in state "running" (default 30 s).
+# Tests wait on this state, never on the wording of a log line.
+wait_running() {
+    wait_for "${2:-30}" _all_running "$1"
+}
+_all_running() {
+    "$EVHOST" --stats -c "$1" 2>/dev/null |
+        jq -e '(.instances | length) > 0 and
+               all(.instances[]; .state == "running")' >/dev/null 2>&1
+}
 stop_evhost() { # name -> exit status of the host
     local var="EVH_PID_$1" pid rc
     pid=${!var:-}
