@@ -132,6 +132,7 @@ struct evh_host {
     struct evh_notify *notify;  /* systemd notification state (main thread) */
     _Atomic int64_t disconnects, reconnects, async_errors, slow_consumer;
     atomic_bool shutting_down;
+    int stuck; /* instances that did not stop in time (leaked); main thread */
     const atomic_bool *cancel; /* set by SIGTERM/SIGINT: stop waiting */
     pthread_mutex_t insts_lock; /* stats readers vs. reload swapping insts, conf */
 };

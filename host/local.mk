@@ -3,7 +3,7 @@
 # those evl_* symbols private to the binary.
 bin_PROGRAMS += evhost
 evhost_SOURCES = \
-	host/main.c host/host.h \
+	host/main.c host/host.h host/supervise.c host/supervise.h \
 	host/conf.c host/conf.h host/cfg.c host/cfg.h \
 	host/conn.c host/instance.c host/jetstream.c host/jsconfirm.c host/msg.c \
 	host/retry.c host/services.c host/stats.c host/status.c \
