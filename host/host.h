@@ -81,19 +81,8 @@ struct evh_instance {
 
     natsSubscription **subs; /* core subscriptions */
     int nsubs;
-    int npulls;              /* pull requests outstanding, in pulls[] */
-    jsCtx *js;               /* when the instance has a jetstream block */
-    natsSubscription *pull;  /* inbox our pull requests' messages arrive on */
-    char *pull_subject;      /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
-    char *pull_inbox;
-    /* Outstanding pull requests, oldest first (the server serves them in
-     * that order): what each still owes and when it expires (monotonic). */
-    struct js_pull {
-        int64_t left, until_ns;
-    } pulls[2];
-    /* When the last request was used up, and the time between the last
-     * two such ends (a batch's handling time, for the pull depth). */
-    int64_t pull_done_ns, pull_batch_ns;
+    jsCtx *js;                      /* when the instance has a jetstream block */
+    struct jetstream_consumer *consumer; /* reading through a durable */
     char msgid_prefix[64];
     _Atomic uint64_t msgid_seq;
 
@@ -161,25 +150,6 @@ void msg_note_js_delivery(evh_msg *msg);
 /* retry.c: settle a message whose on_msg returned `rc` (not EVH_OK):
  * nak with backoff, or dead-letter and term after the last delivery. */
 void retry_settle_failed(evh_instance *inst, evh_msg *em, int rc);
-
-/* jetstream.c */
-int js_setup_stream(evh_instance *inst);
-int js_setup_consumer(evh_instance *inst);
-/* jsconfirm.c */
-int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
-                         const void *const data[], const size_t len[],
-                         const char *msgid, int64_t timeout_ms,
-                         evh_confirm *c);
-/* Most header bytes js_publish_confirmed adds to message i. */
-size_t js_confirmed_header_bytes(const evh_instance *inst, const char *msgid,
-                                 size_t i);
-int js_publish(evh_instance *inst, const char *subject, const void *data,
-               size_t len);
-void js_flush_retries(evh_instance *inst);
-void js_wait_published(evh_instance *inst, int64_t deadline_ns);
-/* One fetch + dispatch round; returns number of messages dispatched. */
-int js_fetch_round(evh_instance *inst, int64_t timeout_ms);
-void js_return_unfetched(evh_instance *inst);
 
 /* stats.c */
 int stats_serve(evh_host *h);

@@ -16,14 +16,8 @@
 
 #include "cfg.h"
 #include "host.h"
+#include "jetstream.h"
 #include "log.h"
-
-int64_t now_mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static const char *iname(const evh_instance *inst) { return inst->ic->name; }
 
@@ -141,7 +135,7 @@ int instance_configure(evh_instance *inst)
  * Message dispatch
  * ------------------------------------------------------------------ */
 
-static void settle(evh_msg *em, int rc)
+static void settle_returned(evh_msg *em, int rc)
 {
     if (rc == EVH_OK)
         evh_msg_ack(em);
@@ -155,7 +149,7 @@ void instance_dispatch(evh_instance *inst, natsMsg *m, bool js)
     if (!em) {
         inst->st.drops++;
         if (js)
-            natsMsg_Nak(m, NULL);
+            jetstream_settle_msg(inst->host->nc, m, JETSTREAM_NAK, 0);
         natsMsg_Destroy(m);
         return;
     }
@@ -183,8 +177,13 @@ void instance_dispatch(evh_instance *inst, natsMsg *m, bool js)
         if (em->settled)
             free(em);
     } else {
-        settle(em, rc);
+        settle_returned(em, rc);
     }
+}
+
+static void deliver_js(void *arg, natsMsg *m)
+{
+    instance_dispatch(arg, m, true);
 }
 
 static void on_core_msg(natsConnection *nc, natsSubscription *sub,
@@ -300,7 +299,7 @@ static void *worker_main(void *arg)
 
         if (inst->retries && now - last_retry >=
                                  inst->ic->js.publish_retry_ms * 1000000) {
-            js_flush_retries(inst);
+            jetstream_flush_retries(inst);
             last_retry = now;
         }
         if (inst->stopping)
@@ -310,10 +309,11 @@ static void *worker_main(void *arg)
             wait_ns = 0;
         if (wait_ns > 500000000)
             wait_ns = 500000000;
-        if (inst->pull) {
+        if (inst->consumer) {
             /* Fetch blocks for up to the time until the next timer. */
             int64_t ms = wait_ns / 1000000;
-            js_fetch_round(inst, ms < 1 ? 1 : ms);
+            jetstream_consumer_fetch(inst->consumer, ms < 1 ? 1 : ms,
+                                     &inst->stopping, deliver_js, inst);
             continue;
         }
         if (wait_ns == 0)
@@ -377,9 +377,9 @@ static int js_setup(evh_instance *inst)
 {
     const atomic_bool *cancel = inst->host->cancel;
     for (int attempt = 1;; attempt++) {
-        int rc = js_setup_stream(inst);
+        int rc = jetstream_setup_stream(inst);
         if (rc == EVH_OK && inst->ic->nsubscribe > 0)
-            rc = js_setup_consumer(inst);
+            rc = jetstream_consumer_open(inst, &inst->consumer);
         if (rc != EVH_ETIMEOUT)
             return rc;
         if (attempt == 1)
@@ -463,8 +463,8 @@ static void shutdown_instance(evh_instance *inst)
         inst->plugin->stop(inst->state);
     unlock_cb(inst, false);
     if (inst->js) {
-        js_flush_retries(inst);
-        js_wait_published(inst, deadline);
+        jetstream_flush_retries(inst);
+        jetstream_wait_published(inst, deadline);
     }
     /* The plugin's own counters too: its last word on what it did. */
     char mine[1024] = "";
@@ -528,15 +528,8 @@ void instance_free(evh_instance *inst)
 {
     if (!inst)
         return;
-    if (inst->pull) {
-        /* Only our inbox goes away; the durable consumer outlives us. */
-        js_return_unfetched(inst);
-        natsSubscription_Unsubscribe(inst->pull);
-        natsSubscription_Destroy(inst->pull);
-        inst->pull = NULL;
-    }
-    free(inst->pull_subject);
-    free(inst->pull_inbox);
+    jetstream_consumer_close(inst->consumer);
+    inst->consumer = NULL;
     for (int i = 0; i < inst->nsubs; i++)
         natsSubscription_Destroy(inst->subs[i]);
     free(inst->subs);

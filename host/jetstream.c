@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "host.h"
+#include "jetstream.h"
 #include "log.h"
 
 #define NS_PER_MS INT64_C(1000000)
@@ -87,7 +88,7 @@ static int ensure_ctx(evh_instance *inst)
     return EVH_OK;
 }
 
-int js_setup_stream(evh_instance *inst)
+int jetstream_setup_stream(evh_instance *inst)
 {
     const js_conf *jc = &inst->ic->js;
     jsStreamInfo *si = NULL;
@@ -178,29 +179,35 @@ static void set_deliver(jsConsumerConfig *cc, const js_conf *jc)
     }
 }
 
-int js_setup_consumer(evh_instance *inst)
+/* A follower that starts over each run (a tail with deliver = "since 5m")
+ * forgets where its durable was; only once per process, so a reconnect or
+ * a retried set-up does not skip back again. */
+static int reset_durable(evh_instance *inst)
+{
+    const js_conf *jc = &inst->ic->js;
+    jsErrCode je = 0;
+    if (!jc->reset_consumer || inst->consumer_reset)
+        return EVH_OK;
+    natsStatus s =
+        js_DeleteConsumer(inst->js, jc->stream, jc->durable, NULL, &je);
+    if (s != NATS_OK && s != NATS_NOT_FOUND) {
+        jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR,
+             "resetting the durable consumer", s, je);
+        return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
+    }
+    inst->consumer_reset = true;
+    return EVH_OK;
+}
+
+/* The durable consumer, found or created. */
+static int ensure_durable(evh_instance *inst)
 {
     const js_conf *jc = &inst->ic->js;
     const char *subject = inst->ic->subscribe[0];
     jsConsumerInfo *ci = NULL;
     jsErrCode je = 0;
-
-    natsStatus s = NATS_OK;
-    /* A follower that starts over each run (a tail with deliver = "since
-     * 5m") forgets where its durable was; only once per process, so a
-     * reconnect or a retried set-up does not skip back again. */
-    if (jc->reset_consumer && !inst->consumer_reset) {
-        s = js_DeleteConsumer(inst->js, jc->stream, jc->durable, NULL, &je);
-        if (s == NATS_NOT_FOUND)
-            s = NATS_OK;
-        if (s != NATS_OK) {
-            jlog(inst, transient(s) ? EVH_LOG_WARN : EVH_LOG_ERROR,
-                 "resetting the durable consumer", s, je);
-            return transient(s) ? EVH_ETIMEOUT : EVH_ECONN;
-        }
-        inst->consumer_reset = true;
-    }
-    s = js_GetConsumerInfo(&ci, inst->js, jc->stream, jc->durable, NULL, &je);
+    natsStatus s =
+        js_GetConsumerInfo(&ci, inst->js, jc->stream, jc->durable, NULL, &je);
     if (s == NATS_NOT_FOUND) {
         jsConsumerConfig cc;
         jsConsumerConfig_Init(&cc);
@@ -231,25 +238,57 @@ int js_setup_consumer(evh_instance *inst)
            subject, jc->stream, jc->durable, ci->NumPending,
            (int64_t)ci->NumAckPending);
     jsConsumerInfo_Destroy(ci);
+    return EVH_OK;
+}
 
-    /* Our own pull client rather than js_PullSubscribe + Fetch: nats.c
-     * 3.4.1's Fetch overruns its message array when messages of an earlier
-     * pull request arrive late (seen as heap corruption after a
-     * nats-server restart).  The protocol is small: publish a pull request
-     * to $JS.API.CONSUMER.MSG.NEXT with our inbox as reply subject; every
-     * message that arrives there, whichever request it answers, is a
-     * delivery; status messages (404/408/409) end a request. */
+/* How long one pull request waits on the server for messages: short
+ * enough that after a server restart (which forgets requests) we ask
+ * again soon. */
+#define PULL_EXPIRES_MS 2000
+
+/* Pull requests kept outstanding at most: with two, the next batch
+ * arrives while this one is handled (docs/performance.md, "Pull depth"). */
+#define PULL_DEPTH 2
+
+/* Our own pull client rather than js_PullSubscribe + Fetch: nats.c
+ * 3.4.1's Fetch overruns its message array when messages of an earlier
+ * pull request arrive late (seen as heap corruption after a nats-server
+ * restart).  The protocol is small: publish a pull request to
+ * $JS.API.CONSUMER.MSG.NEXT with our inbox as reply subject; every message
+ * that arrives there, whichever request it answers, is a delivery; status
+ * messages (404/408/409) end a request. */
+struct jetstream_consumer {
+    natsConnection *nc;
+    const char *name; /* the instance's, for the log */
+    int64_t batch, ack_wait_ns;
+    natsSubscription *sub; /* the inbox our requests' messages arrive on */
+    char *subject;         /* $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> */
+    char *inbox;
+    /* Outstanding pull requests, oldest first (the server serves them in
+     * that order): what each still owes and when it expires (monotonic). */
+    struct js_pull {
+        int64_t left, until_ns;
+    } pulls[PULL_DEPTH];
+    int npulls;
+    /* When the last request was used up, and the time between the last
+     * two such ends (a batch's handling time, for the pull depth). */
+    int64_t done_ns, batch_ns;
+};
+
+static int open_inbox(evh_instance *inst, jetstream_consumer *c)
+{
+    const js_conf *jc = &inst->ic->js;
     natsInbox *inbox = NULL;
-    s = natsInbox_Create(&inbox);
+    natsStatus s = natsInbox_Create(&inbox);
     if (s == NATS_OK)
-        s = natsConnection_SubscribeSync(&inst->pull, inst->host->nc, inbox);
+        s = natsConnection_SubscribeSync(&c->sub, c->nc, inbox);
     if (s == NATS_OK)
-        s = natsSubscription_SetPendingLimits(inst->pull, -1, -1);
+        s = natsSubscription_SetPendingLimits(c->sub, -1, -1);
     if (s == NATS_OK &&
-        (asprintf(&inst->pull_subject, "$JS.API.CONSUMER.MSG.NEXT.%s.%s",
-                  jc->stream, jc->durable) < 0 ||
-         !(inst->pull_inbox = strdup(inbox)))) {
-        inst->pull_subject = NULL;
+        (asprintf(&c->subject, "$JS.API.CONSUMER.MSG.NEXT.%s.%s", jc->stream,
+                  jc->durable) < 0 ||
+         !(c->inbox = strdup(inbox)))) {
+        c->subject = NULL;
         s = NATS_NO_MEMORY;
     }
     natsInbox_Destroy(inbox);
@@ -261,57 +300,58 @@ int js_setup_consumer(evh_instance *inst)
     return EVH_OK;
 }
 
-/* How long one pull request waits on the server for messages: short
- * enough that after a server restart (which forgets requests) we ask
- * again soon. */
-#define PULL_EXPIRES_MS 2000
-
-/* Pull requests kept outstanding.  With one, the server sat idle while
- * the plugin handled a batch (a sink: wrote it to InfluxDB and acked it)
- * and the plugin sat idle while the server read and sent the next one:
- * 5,000-message batches, 300,000 stored events, the wait for messages
- * was 124 ms per batch against 78 ms for the write.  With two, the next
- * batch arrives while this one is handled; unacked messages stay bounded
- * by the consumer's max_ack_pending. */
-#define PULL_DEPTH 2
-
-_Static_assert(PULL_DEPTH <= sizeof ((evh_instance *)0)->pulls /
-                                 sizeof ((evh_instance *)0)->pulls[0],
-               "PULL_DEPTH exceeds evh_instance.pulls");
-
-/* Pull requests to keep outstanding now.  With a second one the server
- * sends the next batch while the plugin handles this one, but its messages
- * then wait up to two batches before they are handled, and ack_wait counts
- * that wait: behind a slow plugin (a file sink syncing every line) they
- * would be redelivered and stored twice.  So two only while a batch is
- * handled within a quarter of ack_wait, as last measured; one until then. */
-static int pull_depth(const evh_instance *inst)
+int jetstream_consumer_open(evh_instance *inst, jetstream_consumer **out)
 {
-    int64_t ack_wait_ns = inst->ic->js.ack_wait_ms * NS_PER_MS;
-    return inst->pull_batch_ns > 0 && inst->pull_batch_ns * 4 <= ack_wait_ns
-               ? PULL_DEPTH
-               : 1;
+    int rc = reset_durable(inst);
+    if (rc == EVH_OK)
+        rc = ensure_durable(inst);
+    if (rc != EVH_OK)
+        return rc;
+    jetstream_consumer *c = calloc(1, sizeof *c);
+    if (!c)
+        return EVH_ENOMEM;
+    c->nc = inst->host->nc;
+    c->name = iname(inst);
+    c->batch = inst->ic->js.fetch_batch;
+    c->ack_wait_ns = inst->ic->js.ack_wait_ms * NS_PER_MS;
+    rc = open_inbox(inst, c);
+    if (rc != EVH_OK) {
+        jetstream_consumer_close(c);
+        return rc;
+    }
+    *out = c;
+    return EVH_OK;
 }
 
-static void forget_pull(evh_instance *inst, int i)
+/* Pull requests to keep outstanding now.  A second one's messages wait up
+ * to two batches before they are handled, and ack_wait counts that wait:
+ * behind a slow plugin they would be redelivered and stored twice.  So two
+ * only while a batch is handled within a quarter of ack_wait, as last
+ * measured; one until then. */
+static int pull_depth(const jetstream_consumer *c)
 {
-    for (int k = i + 1; k < inst->npulls; k++)
-        inst->pulls[k - 1] = inst->pulls[k];
-    inst->npulls--;
+    return c->batch_ns > 0 && c->batch_ns * 4 <= c->ack_wait_ns ? PULL_DEPTH
+                                                                 : 1;
 }
 
-static void send_pull(evh_instance *inst, int64_t now)
+static void forget_pull(jetstream_consumer *c, int i)
+{
+    for (int k = i + 1; k < c->npulls; k++)
+        c->pulls[k - 1] = c->pulls[k];
+    c->npulls--;
+}
+
+static void send_pull(jetstream_consumer *c, int64_t now)
 {
     char body[96];
-    int64_t batch = inst->ic->js.fetch_batch;
-    int n = snprintf(body, sizeof body, "{\"batch\":%" PRId64
-                                        ",\"expires\":%" PRId64 "}",
-                     batch, (int64_t)PULL_EXPIRES_MS * NS_PER_MS);
-    natsStatus s = natsConnection_PublishRequest(
-        inst->host->nc, inst->pull_subject, inst->pull_inbox, body, n);
-    struct js_pull *p = &inst->pulls[inst->npulls++];
+    int n = snprintf(body, sizeof body,
+                     "{\"batch\":%" PRId64 ",\"expires\":%" PRId64 "}",
+                     c->batch, (int64_t)PULL_EXPIRES_MS * NS_PER_MS);
+    natsStatus s =
+        natsConnection_PublishRequest(c->nc, c->subject, c->inbox, body, n);
+    struct js_pull *p = &c->pulls[c->npulls++];
     if (s == NATS_OK) {
-        p->left = batch;
+        p->left = c->batch;
         /* A little past the server's expiry, so its 408 normally ends the
          * request first. */
         p->until_ns = now + (PULL_EXPIRES_MS + 250) * NS_PER_MS;
@@ -324,25 +364,25 @@ static void send_pull(evh_instance *inst, int64_t now)
 
 /* Forget requests past their expiry (the server has, too, or it
  * restarted and never knew them), then ask for more up to pull_depth(). */
-static void keep_pulling(evh_instance *inst, int64_t now)
+static void keep_pulling(jetstream_consumer *c, int64_t now)
 {
-    for (int i = inst->npulls - 1; i >= 0; i--)
-        if (now >= inst->pulls[i].until_ns)
-            forget_pull(inst, i);
-    while (inst->npulls < pull_depth(inst))
-        send_pull(inst, now);
+    for (int i = c->npulls - 1; i >= 0; i--)
+        if (now >= c->pulls[i].until_ns)
+            forget_pull(c, i);
+    while (c->npulls < pull_depth(c))
+        send_pull(c, now);
 }
 
 /* A message arrived: the server fills its oldest open request first. */
-static void pull_delivered(evh_instance *inst)
+static void pull_delivered(jetstream_consumer *c)
 {
-    if (inst->npulls > 0 && --inst->pulls[0].left <= 0) {
+    if (c->npulls > 0 && --c->pulls[0].left <= 0) {
         int64_t now = now_mono_ns();
-        if (inst->pull_done_ns > 0)
-            inst->pull_batch_ns = now - inst->pull_done_ns;
-        inst->pull_done_ns = now;
-        forget_pull(inst, 0);
-        keep_pulling(inst, now);
+        if (c->done_ns > 0)
+            c->batch_ns = now - c->done_ns;
+        c->done_ns = now;
+        forget_pull(c, 0);
+        keep_pulling(c, now);
     }
 }
 
@@ -356,60 +396,109 @@ static bool is_status(natsMsg *m, const char **code)
 
 /* 404 no messages, 408 expired, 409 e.g. max waiting or consumer
  * deleted: the oldest request is over either way; 100 is a heartbeat. */
-static void pull_status(evh_instance *inst, natsMsg *m, const char *code)
+static void pull_status(jetstream_consumer *c, natsMsg *m, const char *code)
 {
     if (strncmp(code, "100", 3) == 0)
         return;
     if (strncmp(code, "404", 3) && strncmp(code, "408", 3)) {
         const char *desc = NULL;
         natsMsgHeader_Get(m, "Description", &desc);
-        log_as(iname(inst), EVH_LOG_WARN,
-               "JetStream pull request ended: %s %s", code, desc ? desc : "");
+        log_as(c->name, EVH_LOG_WARN, "JetStream pull request ended: %s %s",
+               code, desc ? desc : "");
     }
-    if (inst->npulls > 0)
-        forget_pull(inst, 0);
+    if (c->npulls > 0)
+        forget_pull(c, 0);
 }
 
-int js_fetch_round(evh_instance *inst, int64_t timeout_ms)
+int jetstream_consumer_fetch(jetstream_consumer *c, int64_t timeout_ms,
+                             const atomic_bool *stop,
+                             jetstream_deliver_fn *deliver, void *arg)
 {
-    keep_pulling(inst, now_mono_ns());
+    keep_pulling(c, now_mono_ns());
 
-    int n = 0, max = (int)inst->ic->js.fetch_batch;
-    while (n < max && !inst->stopping) {
+    int n = 0;
+    while (n < c->batch && !*stop) {
         natsMsg *m = NULL;
-        natsStatus s = natsSubscription_NextMsg(&m, inst->pull,
-                                                n == 0 ? timeout_ms : 1);
+        natsStatus s =
+            natsSubscription_NextMsg(&m, c->sub, n == 0 ? timeout_ms : 1);
         if (s != NATS_OK)
             break; /* timeout, or disconnected: next round asks again */
         const char *code = NULL;
         if (is_status(m, &code)) {
-            pull_status(inst, m, code);
+            pull_status(c, m, code);
             natsMsg_Destroy(m);
             continue;
         }
-        pull_delivered(inst);
-        instance_dispatch(inst, m, true);
+        pull_delivered(c);
+        deliver(arg, m);
         n++;
     }
     return n;
 }
 
-/* At shutdown: give back what arrived but was not dispatched, so the
- * server redelivers it now rather than after ack_wait. */
-void js_return_unfetched(evh_instance *inst)
+void jetstream_consumer_close(jetstream_consumer *c)
 {
+    if (!c)
+        return;
     natsMsg *m = NULL;
     int pending = 0;
-    while (inst->pull &&
-           natsSubscription_GetPending(inst->pull, &pending, NULL) ==
-               NATS_OK &&
-           pending > 0 &&
-           natsSubscription_NextMsg(&m, inst->pull, 1) == NATS_OK) {
-        const char *code = NULL, *reply = natsMsg_GetReply(m);
-        if (!is_status(m, &code) && reply)
-            natsConnection_PublishString(inst->host->nc, reply, "-NAK");
+    while (c->sub &&
+           natsSubscription_GetPending(c->sub, &pending, NULL) == NATS_OK &&
+           pending > 0 && natsSubscription_NextMsg(&m, c->sub, 1) == NATS_OK) {
+        const char *code = NULL;
+        if (!is_status(m, &code))
+            jetstream_settle_msg(c->nc, m, JETSTREAM_NAK, 0);
         natsMsg_Destroy(m);
     }
+    if (c->sub) {
+        natsSubscription_Unsubscribe(c->sub);
+        natsSubscription_Destroy(c->sub);
+    }
+    free(c->subject);
+    free(c->inbox);
+    free(c);
+}
+
+natsStatus jetstream_settle_msg(natsConnection *nc, natsMsg *m,
+                                jetstream_settle how, int64_t delay_ms)
+{
+    char body[64] = "+ACK";
+    const char *to = natsMsg_GetReply(m);
+    if (how == JETSTREAM_NAK && delay_ms > 0)
+        snprintf(body, sizeof body, "-NAK {\"delay\":%lld}",
+                 (long long)delay_ms * NS_PER_MS);
+    else if (how == JETSTREAM_NAK)
+        strcpy(body, "-NAK");
+    else if (how == JETSTREAM_TERM)
+        strcpy(body, "+TERM");
+    return to ? natsConnection_PublishString(nc, to, body)
+              : NATS_ILLEGAL_STATE;
+}
+
+/* The ack subject:
+ *   $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+ * or, from newer servers, with <domain>.<account hash> before <stream>
+ * (and maybe a trailing token). */
+void jetstream_msg_meta(natsMsg *m, uint64_t *deliveries, uint64_t *seq,
+                        uint64_t *pending)
+{
+    const char *r = m ? natsMsg_GetReply(m) : NULL;
+    if (!r || strncmp(r, "$JS.ACK.", 8) != 0)
+        return;
+    const char *tok[16];
+    int n = 0;
+    for (const char *p = r; p && n < 16; p = strchr(p, '.')) {
+        if (*p == '.')
+            p++;
+        tok[n++] = p;
+    }
+    int d = n == 9 ? 4 : n >= 11 ? 6 : -1;
+    if (d < 0)
+        return;
+    *deliveries = strtoull(tok[d], NULL, 10);
+    *seq = strtoull(tok[d + 1], NULL, 10);
+    if (d + 4 < n)
+        *pending = strtoull(tok[d + 4], NULL, 10);
 }
 
 static natsStatus publish_msg(evh_instance *inst, natsMsg **m)
@@ -442,8 +531,8 @@ static natsStatus new_msg(natsMsg **m, const evh_instance *inst,
     return s;
 }
 
-int js_publish(evh_instance *inst, const char *subject, const void *data,
-               size_t len)
+int jetstream_publish(evh_instance *inst, const char *subject,
+                      const void *data, size_t len)
 {
     natsMsg *m = NULL;
     natsStatus s = new_msg(&m, inst, subject, data, len, NULL, 0,
@@ -474,7 +563,7 @@ int js_publish(evh_instance *inst, const char *subject, const void *data,
     return EVH_OK;
 }
 
-void js_flush_retries(evh_instance *inst)
+void jetstream_flush_retries(evh_instance *inst)
 {
     pthread_mutex_lock(&inst->wlock);
     pub_retry *list = inst->retries;
@@ -496,7 +585,7 @@ void js_flush_retries(evh_instance *inst)
     }
 }
 
-void js_wait_published(evh_instance *inst, int64_t deadline_ns)
+void jetstream_wait_published(evh_instance *inst, int64_t deadline_ns)
 {
     for (;;) {
         int64_t left = (deadline_ns - now_mono_ns()) / NS_PER_MS;
@@ -510,7 +599,7 @@ void js_wait_published(evh_instance *inst, int64_t deadline_ns)
         if (s == NATS_OK && !retries)
             return;
         if (retries)
-            js_flush_retries(inst);
+            jetstream_flush_retries(inst);
         if (now_mono_ns() >= deadline_ns)
             break;
     }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "jetstream.h"
 #include "log.h"
 
 #define BATCH_HDR "Evhost-Batch"
@@ -68,8 +69,8 @@ static void msg_id(char *buf, size_t cap, const evh_instance *inst,
         snprintf(buf, cap, "%s%" PRIu64, inst->msgid_prefix, seq);
 }
 
-size_t js_confirmed_header_bytes(const evh_instance *inst, const char *msgid,
-                                 size_t i)
+size_t jetstream_confirmed_header_bytes(const evh_instance *inst,
+                                        const char *msgid, size_t i)
 {
     /* "NATS/1.0\r\n", one "Name: value\r\n" per header, "\r\n". */
     size_t idlen = msgid ? strlen(msgid) + 1 + 20
@@ -225,10 +226,10 @@ static int publish_async(evh_instance *inst, const char *subject, size_t from,
     return status_from_nats(s);
 }
 
-int js_publish_confirmed(evh_instance *inst, const char *subject, size_t n,
-                         const void *const data[], const size_t len[],
-                         const char *msgid, int64_t timeout_ms,
-                         evh_confirm *c)
+int jetstream_publish_confirmed(evh_instance *inst, const char *subject,
+                                size_t n, const void *const data[],
+                                const size_t len[], const char *msgid,
+                                int64_t timeout_ms, evh_confirm *c)
 {
     int64_t deadline = now_mono_ns() + timeout_ms * INT64_C(1000000);
     int rc = EVH_OK;

@@ -69,14 +69,10 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Messages are allocated by nats.c's reader thread in its own malloc
- * arena and freed in bursts by its garbage-collector thread once a batch
- * is settled.  With glibc's default 128 KiB trim threshold each burst
- * handed the arena's top back to the kernel (madvise, with TLB shootdowns
- * that interrupt the other core too) and the next batch faulted it in
- * again: madvise + sysmalloc + page faults were 15% of a JetStream sink's
- * CPU.  Keeping up to 16 MiB (a few batches of messages) per arena ends
- * that; larger bursts are still trimmed.  Once, before any thread starts. */
+/* nats.c frees messages in bursts: keep up to 16 MiB per malloc arena
+ * instead of handing it back to the kernel after each batch and faulting
+ * it in again (docs/performance.md, "malloc trim threshold").  Once,
+ * before any thread starts. */
 static void tune_malloc(void)
 {
 #ifdef __GLIBC__

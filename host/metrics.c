@@ -47,7 +47,7 @@ static void inst_labels(FILE *f, const evh_instance *inst)
     fputc('"', f);
 }
 
-static bool is_js(const evh_instance *inst) { return inst->pull || inst->js; }
+static bool is_js(const evh_instance *inst) { return inst->consumer || inst->js; }
 
 enum { V_IN, V_OUT, V_ERRORS, V_DROPS, V_UP, V_ACKS, V_NAKS, V_TERMS,
        V_REDELIVERED, V_RETRIES, V_HELD, V_PENDING };

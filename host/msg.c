@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "jetstream.h"
 
 const char *evh_msg_subject(const evh_msg *msg)
 {
@@ -42,10 +43,7 @@ const char *evh_msg_header(const evh_msg *msg, const char *name)
     return v;
 }
 
-/* Delivery facts live in the ack subject:
- *   $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
- * or, from newer servers, with <domain>.<account hash> before <stream>
- * (and maybe a trailing token). */
+/* Delivery facts live in the ack subject; read lazily. */
 static void parse_meta(const evh_msg *cmsg)
 {
     evh_msg *msg = (evh_msg *)cmsg;
@@ -53,23 +51,8 @@ static void parse_meta(const evh_msg *cmsg)
         return;
     msg->meta_parsed = true;
     msg->deliveries = 1;
-    const char *r = msg->m ? natsMsg_GetReply(msg->m) : NULL;
-    if (!r || strncmp(r, "$JS.ACK.", 8) != 0)
-        return;
-    const char *tok[16];
-    int n = 0;
-    for (const char *p = r; p && n < 16; p = strchr(p, '.')) {
-        if (*p == '.')
-            p++;
-        tok[n++] = p;
-    }
-    int d = n == 9 ? 4 : n >= 11 ? 6 : -1;
-    if (d < 0)
-        return;
-    msg->deliveries = strtoull(tok[d], NULL, 10);
-    msg->stream_seq = strtoull(tok[d + 1], NULL, 10);
-    if (d + 4 < n)
-        msg->pending = strtoull(tok[d + 4], NULL, 10);
+    jetstream_msg_meta(msg->m, &msg->deliveries, &msg->stream_seq,
+                       &msg->pending);
 }
 
 void msg_note_js_delivery(evh_msg *msg)
@@ -109,9 +92,7 @@ int evh_msg_hold(evh_msg *msg)
     return EVH_OK;
 }
 
-enum { SETTLE_ACK, SETTLE_NAK, SETTLE_TERM };
-
-static int settle(evh_msg *msg, int how, int64_t delay_ms)
+static int settle_msg(evh_msg *msg, jetstream_settle how, int64_t delay_ms)
 {
     if (!msg || msg->settled)
         return EVH_ESTATE;
@@ -122,29 +103,14 @@ static int settle(evh_msg *msg, int how, int64_t delay_ms)
     if (msg->held)
         inst->st.held--;
     if (msg->js) {
-        /* The JetStream ack protocol: a publish to the ack subject. */
-        char body[64] = "+ACK";
-        const char *to = natsMsg_GetReply(msg->m);
-        switch (how) {
-        case SETTLE_ACK:
+        s = jetstream_settle_msg(inst->host->nc, msg->m, how, delay_ms);
+        if (how == JETSTREAM_ACK)
             inst->st.acks++;
-            break;
-        case SETTLE_NAK:
-            if (delay_ms > 0)
-                snprintf(body, sizeof body, "-NAK {\"delay\":%lld}",
-                         (long long)delay_ms * 1000000);
-            else
-                strcpy(body, "-NAK");
+        else if (how == JETSTREAM_NAK)
             inst->st.naks++;
-            break;
-        default:
-            strcpy(body, "+TERM");
+        else
             inst->st.terms++;
-            break;
-        }
-        s = to ? natsConnection_PublishString(inst->host->nc, to, body)
-               : NATS_ILLEGAL_STATE;
-    } else if (how != SETTLE_ACK) {
+    } else if (how != JETSTREAM_ACK) {
         /* Core NATS cannot redeliver: a message not processed is lost. */
         inst->st.drops++;
     }
@@ -175,9 +141,9 @@ int evh_msg_fail(evh_msg *msg, int status, const char *fmt, ...)
     return status;
 }
 
-int evh_msg_ack(evh_msg *msg) { return settle(msg, SETTLE_ACK, 0); }
+int evh_msg_ack(evh_msg *msg) { return settle_msg(msg, JETSTREAM_ACK, 0); }
 int evh_msg_nak(evh_msg *msg, int64_t delay_ms)
 {
-    return settle(msg, SETTLE_NAK, delay_ms);
+    return settle_msg(msg, JETSTREAM_NAK, delay_ms);
 }
-int evh_msg_term(evh_msg *msg) { return settle(msg, SETTLE_TERM, 0); }
+int evh_msg_term(evh_msg *msg) { return settle_msg(msg, JETSTREAM_TERM, 0); }

@@ -9,29 +9,9 @@
 
 #include "cfg.h"
 #include "host.h"
+#include "jetstream.h"
 #include "log.h"
 #include "secret.h"
-
-int status_from_nats(natsStatus s)
-{
-    switch (s) {
-    case NATS_OK: return EVH_OK;
-    case NATS_TIMEOUT: return EVH_ETIMEOUT;
-    case NATS_NO_RESPONDERS: return EVH_ENORESPONDERS;
-    case NATS_NO_MEMORY: return EVH_ENOMEM;
-    case NATS_INVALID_ARG:
-    case NATS_INVALID_SUBJECT: return EVH_EINVAL;
-    case NATS_MAX_PAYLOAD: return EVH_ETOOBIG;
-    case NATS_NOT_PERMITTED: return EVH_EPERM;
-    case NATS_CONNECTION_CLOSED:
-    case NATS_CONNECTION_DISCONNECTED:
-    case NATS_NO_SERVER:
-    case NATS_INSUFFICIENT_BUFFER: return EVH_ECONN;
-    case NATS_DRAINING: return EVH_ESTOPPING;
-    case NATS_IO_ERROR: return EVH_EIO;
-    default: return EVH_ERR;
-    }
-}
 
 const char *evh_instance_name(const evh_instance *inst)
 {
@@ -321,7 +301,7 @@ int evh_publish(evh_instance *inst, const char *subject, const void *data,
         return EVH_EINVAL;
     }
     if (js_own_subject(inst, subject))
-        return js_publish(inst, subject, data, len);
+        return jetstream_publish(inst, subject, data, len);
     natsStatus s =
         natsConnection_Publish(inst->host->nc, subject, data, (int)len);
     if (s != NATS_OK) {
@@ -373,7 +353,7 @@ static bool batch_fits(const evh_instance *inst, bool js, size_t n,
 {
     int64_t max = natsConnection_GetMaxPayload(inst->host->nc);
     for (size_t i = 0; i < n; i++) {
-        size_t hdr = js ? js_confirmed_header_bytes(inst, msgid, i) : 0;
+        size_t hdr = js ? jetstream_confirmed_header_bytes(inst, msgid, i) : 0;
         if (max > 0 && len[i] + hdr > (size_t)max)
             return false;
     }
@@ -405,8 +385,8 @@ int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
     if (!batch_fits(inst, js, n, len, msgid))
         return EVH_ETOOBIG;
     if (js) {
-        int rc = js_publish_confirmed(inst, subject, n, data, len, msgid,
-                                      timeout_ms, &c);
+        int rc = jetstream_publish_confirmed(inst, subject, n, data, len,
+                                             msgid, timeout_ms, &c);
         if (out)
             *out = c;
         return rc;

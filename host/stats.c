@@ -44,7 +44,7 @@ static json_object *inst_json(evh_instance *inst)
     add_i64(c, "out", inst->st.out);
     add_i64(c, "errors", inst->st.errors);
     add_i64(c, "drops", stats_inst_drops(inst));
-    if (inst->pull || inst->js) {
+    if (inst->consumer || inst->js) {
         add_i64(c, "acks", inst->st.acks);
         add_i64(c, "naks", inst->st.naks);
         add_i64(c, "terms", inst->st.terms);
