@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
-#include "event.h"
+#include "rfc3339.h"
 #include "log.h"
 
 #define I64MAX INT64_MAX
@@ -204,7 +204,7 @@ static int parse_deliver(js_conf *js)
         js->deliver_policy = JS_DELIVER_SINCE;
         js->deliver_since_ms = duration_ms(d + 6);
         if (js->deliver_since_ms < 0 &&
-            evl_time_parse(d + 6, strlen(d + 6), &js->deliver_start_ns) != 0)
+            rfc3339_parse(d + 6, strlen(d + 6), &js->deliver_start_ns) != 0)
             return -1;
     } else if (strncmp(d, "seq ", 4) == 0) {
         char *end;

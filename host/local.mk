@@ -1,6 +1,6 @@
-# The evhost binary.  It compiles the shared event code too, for RFC 3339
-# times in the config (`deliver = "since <time>"`); -Wl,--dynamic-list keeps
-# those evl_* symbols private to the binary.
+# The evhost binary.  It compiles the RFC 3339 parser it shares with the
+# plugins' event code (common/), for `deliver = "since <time>"`;
+# -Wl,--dynamic-list exports only the evh_* API.
 bin_PROGRAMS += evhost
 evhost_SOURCES = \
 	host/main.c host/host.h host/supervise.c host/supervise.h \
@@ -11,7 +11,8 @@ evhost_SOURCES = \
 	host/loader.c host/loader.h host/log.c host/log.h \
 	host/secret.c host/secret.h host/natsfiles.c host/natsfiles.h \
 	host/notify.c host/notify.h host/metrics.c host/metrics.h \
-	plugins/lib/event.c plugins/lib/event.h
+	common/rfc3339.c common/rfc3339.h
+evhost_CPPFLAGS = $(BASE_CPPFLAGS) -I$(top_srcdir)/host
 evhost_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS) \
 	$(SYSTEMD_CFLAGS) $(MHD_CFLAGS)
 evhost_LDADD = $(NATS_LIBS) $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(SYSTEMD_LIBS) \

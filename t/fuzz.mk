@@ -8,13 +8,14 @@
 FUZZ_CC = clang
 FUZZ_SECONDS = 30
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-include $(top_builddir)/config.h -I$(top_srcdir)/plugins/lib \
+	-include $(top_builddir)/config.h -I$(top_srcdir)/include \
+	-I$(top_srcdir)/common -I$(top_srcdir)/plugins/lib \
 	-I$(top_srcdir)/plugins/influx-query
-FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/event_scan.c plugins/lib/buf.c \
+FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c common/rfc3339.c plugins/lib/event_scan.c plugins/lib/buf.c \
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
-	plugins/lib/event.c plugins/lib/buf.c
-FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c plugins/lib/event.c
+	plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c
+FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c common/rfc3339.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rfc3339.h"
+
 #define EVENT_MAX_DEPTH 32
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -28,18 +30,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
- * algorithm), valid for any year representable here. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
@@ -53,97 +43,9 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-static bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static int digits(const char *s, size_t len, size_t *pos, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (*pos >= len || s[*pos] < '0' || s[*pos] > '9')
-            return -1;
-        v = v * 10 + (s[(*pos)++] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-static bool expect(const char *s, size_t len, size_t *pos, char c)
-{
-    if (*pos < len && s[*pos] == c) {
-        (*pos)++;
-        return true;
-    }
-    return false;
-}
-
 int evl_time_parse(const char *s, size_t len, int64_t *ns)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    size_t p = 0;
-    int Y, M, D, h, mi, sec, frac = 0, fdigits = 0;
-
-    if (digits(s, len, &p, 4, &Y) || !expect(s, len, &p, '-') ||
-        digits(s, len, &p, 2, &M) || !expect(s, len, &p, '-') ||
-        digits(s, len, &p, 2, &D))
-        return -1;
-    if (p >= len || (s[p] != 'T' && s[p] != 't' && s[p] != ' '))
-        return -1;
-    p++;
-    if (digits(s, len, &p, 2, &h) || !expect(s, len, &p, ':') ||
-        digits(s, len, &p, 2, &mi) || !expect(s, len, &p, ':') ||
-        digits(s, len, &p, 2, &sec))
-        return -1;
-    if (expect(s, len, &p, '.')) {
-        while (p < len && s[p] >= '0' && s[p] <= '9') {
-            if (fdigits == 9)
-                return -1; /* more than nanoseconds */
-            frac = frac * 10 + (s[p++] - '0');
-            fdigits++;
-        }
-        if (fdigits == 0)
-            return -1;
-    }
-    for (int i = fdigits; i < 9; i++)
-        frac *= 10;
-    int off_min = 0;
-    if (expect(s, len, &p, 'Z') || expect(s, len, &p, 'z')) {
-        off_min = 0;
-    } else if (p < len && (s[p] == '+' || s[p] == '-')) {
-        int sign = s[p++] == '-' ? -1 : 1, oh, om;
-        if (digits(s, len, &p, 2, &oh) || !expect(s, len, &p, ':') ||
-            digits(s, len, &p, 2, &om) || oh > 23 || om > 59)
-            return -1;
-        off_min = sign * (oh * 60 + om);
-    } else {
-        return -1; /* RFC 3339 requires a zone */
-    }
-    if (p != len)
-        return -1;
-    /* A leap second is :60 of the last minute of a UTC day (23:59:60Z,
-     * or 00:59:60+01:00).  Stored as POSIX time counts it, the first
-     * second of the next day: in order with the seconds around it. */
-    bool leap_second = sec == 60 &&
-                       ((h * 60 + mi - off_min) % 1440 + 1440) % 1440 == 1439;
-    if (M < 1 || M > 12 || D < 1 ||
-        D > mdays[M - 1] + (M == 2 && leap(Y)) || h > 23 || mi > 59 ||
-        (sec > 59 && !leap_second))
-        return -1;
-    int64_t days = days_from_civil(Y, M, D);
-    int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
-    /* InfluxDB stores int64 ns but for its two extremes, which it keeps as
-     * markers (MinNanoTime = INT64_MIN + 2, MaxNanoTime = INT64_MAX - 1):
-     * 1677-09-21T00:12:43.145224194Z .. 2262-04-11T23:47:16.854775806Z. */
-    int64_t t;
-    /* Before the epoch with a fraction, secs * 10^9 alone can overflow
-     * where the time itself does not (the earliest time above). */
-    int64_t whole = secs < 0 && frac ? secs + 1 : secs;
-    int64_t part = secs < 0 && frac ? frac - 1000000000 : frac;
-    if (__builtin_mul_overflow(whole, INT64_C(1000000000), &t) ||
-        __builtin_add_overflow(t, part, &t) || t < INT64_MIN + 2 ||
-        t > INT64_MAX - 1)
-        return -2;
-    *ns = t;
-    return 0;
+    return rfc3339_parse(s, len, ns);
 }
 
 /* `width` decimal digits of v (0 <= v < 10^width), zero-padded. */
