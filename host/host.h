@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
+#include "config_file.h"
 #include "evhost/plugin.h"
 #include "loader.h"
 

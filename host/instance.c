@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg.h"
+#include "settings.h"
 #include "host.h"
 #include "jetstream.h"
 #include "log.h"

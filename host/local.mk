@@ -4,14 +4,14 @@
 bin_PROGRAMS += evhost
 evhost_SOURCES = \
 	host/main.c host/host.h host/supervise.c host/supervise.h \
-	host/conf.c host/conf.h host/cfg.c host/cfg.h \
+	host/config_file.c host/config_file.h host/settings.c host/settings.h \
 	host/conn.c host/instance.c host/jetstream.c host/jetstream.h host/jsconfirm.c \
 	host/msg.c \
 	host/retry.c host/services.c host/stats.c host/status.c \
 	host/loader.c host/loader.h host/log.c host/log.h \
 	host/secret.c host/secret.h host/natsfiles.c host/natsfiles.h \
 	host/notify.c host/notify.h host/metrics.c host/metrics.h \
-	common/rfc3339.c common/rfc3339.h
+	common/rfc3339.c common/rfc3339.h common/wipe.h
 evhost_CPPFLAGS = $(BASE_CPPFLAGS) -I$(top_srcdir)/host
 evhost_CFLAGS = $(AM_CFLAGS) $(NATS_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS) \
 	$(SYSTEMD_CFLAGS) $(MHD_CFLAGS)

@@ -270,7 +270,7 @@ void metrics_stop(evh_host *h)
     h->metrics = NULL;
 }
 #else
-/* conf.c refuses host.metrics_listen in a build without libmicrohttpd. */
+/* config_file.c refuses host.metrics_listen in a build without libmicrohttpd. */
 int metrics_start(evh_host *h)
 {
     (void)h;

@@ -2,7 +2,7 @@
 #ifndef EVH_NATSFILES_H
 #define EVH_NATSFILES_H
 
-#include "conf.h"
+#include "config_file.h"
 
 /**
  * Read every secret file of `n` (password, token, creds, nkey seed, TLS

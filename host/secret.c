@@ -15,6 +15,7 @@
  * are symlinks into a ..data directory; the checks apply to the target.
  */
 #include "secret.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,12 +127,4 @@ char *secret_read(const char *name, char *err, size_t errlen)
     return buf;
 }
 
-void secret_free(char *s)
-{
-    if (!s)
-        return;
-    volatile char *p = s;
-    while (*p)
-        *p++ = 0;
-    free(s);
-}
+void secret_free(char *s) { wipe_free(s); }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
+#include "settings.h"
 #include "host.h"
 #include "jetstream.h"
 #include "log.h"

@@ -15,7 +15,7 @@ FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c common/rfc3339.c plugin
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
 	plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c
-FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c common/rfc3339.c
+FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/config_file.c host/settings.c host/log.c common/rfc3339.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the host's config reader (libconfig syntax, then every
- * key check of conf.c/cfg.c) on arbitrary file contents.  It must never
+ * key check of config_file.c/settings.c) on arbitrary file contents.  It must never
  * crash, leak or hang; it may refuse.  @include is defused ('@' -> ' ') so
  * an input cannot make the reader open /dev/zero or the fuzzer's own files.
  * Refusals are logged to stderr: `make fuzz` runs it with -close_fd_mask=2
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "config_file.h"
 
 static char g_path[64];
 

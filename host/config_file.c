@@ -1,4 +1,4 @@
-#include "conf.h"
+#include "config_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg.h"
+#include "settings.h"
 #include "rfc3339.h"
 #include "log.h"
 

@@ -1,4 +1,4 @@
-#include "cfg.h"
+#include "settings.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * which lives as long as the conf (reference-counted, because instances kept
  * across a SIGHUP reload still read their `config` block from the old tree).
  */
-#ifndef EVH_CONF_H
-#define EVH_CONF_H
+#ifndef EVH_CONFIG_FILE_H
+#define EVH_CONFIG_FILE_H
 
 #include <libconfig.h>
 #include <stdbool.h>

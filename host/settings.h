@@ -3,8 +3,8 @@
  * read, so cfg_check_unknown() can report the keys nobody read; every error
  * names FILE:LINE, the key path and what was expected, through the log.
  */
-#ifndef EVH_CFG_H
-#define EVH_CFG_H
+#ifndef EVH_SETTINGS_H
+#define EVH_SETTINGS_H
 
 #include <libconfig.h>
 #include <stdbool.h>
