@@ -28,6 +28,7 @@
 #include "batch.h"
 #include "cfgread.h"
 #include "event.h"
+#include "wipe.h"
 
 enum { R_EVENTS, R_EVENTS_KEY, R_HEALTH, R_STATS };
 
@@ -691,10 +692,7 @@ static void ingest_destroy(void *state)
     if (!g)
         return;
     ingest_drain(g);
-    if (g->token) {
-        explicit_bzero(g->token, strlen(g->token));
-        free(g->token);
-    }
+    wipe_free(g->token);
     free(g);
 }
 

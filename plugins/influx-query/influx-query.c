@@ -27,6 +27,7 @@
 #include "influx.h"
 #include "request.h"
 #include "workq.h"
+#include "wipe.h"
 
 typedef struct reader {
     evh_instance *inst;
@@ -361,14 +362,8 @@ static void reader_destroy(void *state)
         evl_influx_free(r->dbs[i]);
     free(r->dbs);
     health_destroy(&r->health);
-    if (r->password) {
-        memset(r->password, 0, strlen(r->password));
-        free(r->password);
-    }
-    if (r->token) {
-        memset(r->token, 0, strlen(r->token));
-        free(r->token);
-    }
+    wipe_free(r->password);
+    wipe_free(r->token);
     free(r);
 }
 

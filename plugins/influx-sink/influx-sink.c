@@ -36,6 +36,7 @@
 #include "event.h"
 #include "influx.h"
 #include "lineproto.h"
+#include "wipe.h"
 
 typedef struct sink {
     evh_instance *inst;
@@ -704,14 +705,8 @@ static void sink_destroy(void *state)
     writers_stop(s->pool);
     writers_free(s->pool);
     evl_influx_free(s->db);
-    if (s->password) {
-        memset(s->password, 0, strlen(s->password));
-        free(s->password);
-    }
-    if (s->token) {
-        memset(s->token, 0, strlen(s->token));
-        free(s->token);
-    }
+    wipe_free(s->password);
+    wipe_free(s->token);
     free(s->tags);
     free(s->fields);
     free(s->writer_id);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "wipe.h"
 
 struct evl_influx {
     CURL *h;
@@ -149,7 +150,7 @@ evl_influx *evl_influx_new(const evl_influx_conf *conf)
         evl_buf_adds(&h, conf->token);
         c->write_hdrs = curl_slist_append(c->write_hdrs, h.data);
         c->query_hdrs = curl_slist_append(c->query_hdrs, h.data);
-        memset(h.data, 0, h.len);
+        wipe(h.data, h.len);
         evl_buf_free(&h);
     } else if (conf->user) {
         evl_buf u = {0};
@@ -175,10 +176,7 @@ void evl_influx_free(evl_influx *c)
     curl_easy_cleanup(c->h);
     free(c->write_url);
     free(c->query_url);
-    if (c->userpwd) {
-        memset(c->userpwd, 0, strlen(c->userpwd));
-        free(c->userpwd);
-    }
+    wipe_free(c->userpwd);
     curl_slist_free_all(c->write_hdrs);
     curl_slist_free_all(c->query_hdrs);
     evl_buf_free(&c->resp);
