@@ -413,13 +413,18 @@ int instance_start(evh_instance *inst)
             return rc;
         }
     }
-    inst->phase = PHASE_STARTED;
     /* Subscribe only after start, so on_msg never precedes start. */
     if (!ic->js.enabled && ic->nsubscribe > 0) {
         rc = subscribe_core(inst);
         if (rc != EVH_OK)
             return rc;
+        /* A round trip, so the server has the subscriptions before the
+         * instance is reported running (evhost --stats). */
+        natsConnection_FlushTimeout(inst->host->nc, 5000);
     }
+    /* Running means taking messages: subscribed, or the durable
+     * consumer set up (js_setup). */
+    inst->phase = PHASE_STARTED;
     if (pthread_create(&inst->worker, NULL, worker_main, inst) != 0) {
         log_as(iname(inst), EVH_LOG_ERROR, "cannot start worker thread");
         return EVH_ENOMEM;
