@@ -319,9 +319,8 @@ wait_running() {
     wait_for "${2:-30}" _all_running "$1"
 }
 _all_running() {
-    "$EVHOST" --stats -c "$1" 2>/dev/null |
-        jq -e '(.instances | length) > 0 and
-               all(.instances[]; .state == "running")' >/dev/null 2>&1
+    _stat_true "$1" '(.instances | length) > 0 and
+                     all(.instances[]; .state == "running")'
 }
 stop_evhost() { # name -> exit status of the host
     local var="EVH_PID_$1" pid rc
@@ -333,11 +332,37 @@ stop_evhost() { # name -> exit status of the host
     return $rc
 }
 
-# http_port LOG: wait for an http-ingest host (listen = "127.0.0.1:0") to
-# log where it listens and print that port (empty after 30 s).
+# wait_stat CFG JQ [SECS]: wait until the stats of the host running CFG
+# (`evhost --stats`) satisfy the jq expression JQ (default 30 s), e.g.
+#   wait_stat "$T/w.cfg" '.nats.reconnects >= 1'
+wait_stat() {
+    wait_for "${3:-30}" _stat_true "$1" "$2"
+}
+# (jq -e succeeds on empty input: a host that does not answer must not.)
+_stat_true() {
+    local out
+    out=$("$EVHOST" --stats -c "$1" 2>/dev/null) && [ -n "$out" ] &&
+        jq -e "$2" >/dev/null 2>&1 <<<"$out"
+}
+
+# http_port LOG: the TCP port that the host started as NAME (LOG is
+# $T/NAME.log) listens on -- an http-ingest with listen = "127.0.0.1:0" --
+# once it listens (empty after 30 s).  Read from the kernel's sockets of
+# that process, not from the log's wording.
 http_port() {
-    wait_for 30 grep -q 'listening on http://' "$1"
-    sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$1" | head -1
+    local name var pid
+    name=$(basename "$1" .log)
+    var="EVH_PID_$name"
+    pid=${!var:-}
+    [ -n "$pid" ] || return 1
+    wait_for 30 _listen_port "$pid" >/dev/null
+    _listen_port "$pid"
+}
+_listen_port() {
+    local port
+    port=$(ss -Htlnp 2>/dev/null |
+        sed -n "s/.*127\.0\.0\.1:\([0-9]*\) .*pid=$1,.*/\1/p" | head -1)
+    [ -n "$port" ] && echo "$port"
 }
 
 # ------------------------------------------------------------ helpers ----
