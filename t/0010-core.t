@@ -11,7 +11,7 @@ N=5000
 host_cfg "$T/sub.cfg" sub "{ plugin = \"testplug\"; subscribe = \"core.>\"; config = { out = \"$T/sub.out\"; }; }"
 host_cfg "$T/pub.cfg" pub "{ plugin = \"testplug\"; publish = \"core.a\"; config = { publish_n = $N; }; }"
 start_evhost sub "$T/sub.cfg"
-wait_for 10 grep -q 'running 1 plugin instance' "$T/sub.log"
+wait_running "$T/sub.cfg" 30
 "$EVHOST" -c "$T/pub.cfg" 2>"$T/pub.log"
 is "$?" 0 "publisher exits 0 when done"
 wait_for 10 has_lines "$T/sub.out" $N
@@ -25,7 +25,7 @@ is "$?" 0 "subscriber stops with exit 0 on SIGTERM"
 host_cfg "$T/echo.cfg" echo "{ plugin = \"testplug\"; subscribe = \"svc.echo\"; queue = \"echoers\"; config = { echo = true; }; }"
 host_cfg "$T/req.cfg" req "{ plugin = \"testplug\"; publish = \"svc.echo\"; config = { request = \"hello\"; out = \"$T/req.out\"; }; }"
 start_evhost echo "$T/echo.cfg"
-wait_for 10 grep -q 'running 1 plugin instance' "$T/echo.log"
+wait_running "$T/echo.cfg" 30
 "$EVHOST" -c "$T/req.cfg" 2>"$T/req.log"
 is "$(cat "$T/req.out")" "reply echo:hello" "request/reply round trip"
 stop_evhost echo
@@ -39,8 +39,8 @@ for i in 1 2; do
     host_cfg "$T/q$i.cfg" "q$i" "{ plugin = \"testplug\"; subscribe = \"work\"; queue = \"workers\"; config = { out = \"$T/q$i.out\"; }; }"
     start_evhost "q$i" "$T/q$i.cfg"
 done
-wait_for 10 grep -q 'running 1' "$T/q1.log"
-wait_for 10 grep -q 'running 1' "$T/q2.log"
+wait_running "$T/q1.cfg" 30
+wait_running "$T/q2.cfg" 30
 host_cfg "$T/qp.cfg" qp "{ plugin = \"testplug\"; publish = \"work\"; config = { publish_n = $N; }; }"
 "$EVHOST" -c "$T/qp.cfg" 2>"$T/qp.log"
 both() { [ $(( $(lines "$T/q1.out") + $(lines "$T/q2.out") )) -ge $N ]; }

@@ -28,7 +28,7 @@ HOST_EXTRA="metrics_listen = \"127.0.0.1:$P1\";" host_cfg "$T/pub.cfg" pub \
 HOST_EXTRA="metrics_listen = \"127.0.0.1:$P2\";" host_cfg "$T/sink.cfg" sink \
     "{ plugin = \"testplug\"; name = \"store\"; subscribe = \"mt\"; jetstream = { stream = \"MT\"; durable = \"mt\"; }; config = { out = \"$T/sink.out\"; fail_every = 10; }; }"
 start_evhost pub "$T/pub.cfg"
-wait_for 30 grep -q 'running 1 plugin instance' "$T/pub.log"
+wait_running "$T/pub.cfg" 30
 start_evhost sink "$T/sink.cfg"
 wait_for 60 has_uniq_lines "$T/sink.out" $N
 is "$(uniq_lines "$T/sink.out")" $N "the sink got all $N events"

@@ -53,7 +53,7 @@ TLS="servers = [\"tls://127.0.0.1:$PORT_tls\"]; user = \"evh\"; password_file = 
 cfg "$T/tsub.cfg" "$TLS" "{ plugin = \"testplug\"; subscribe = \"ok.x\"; config = { out = \"$T/tsub.out\"; }; }"
 cfg "$T/tpub.cfg" "$TLS" "{ plugin = \"testplug\"; publish = \"ok.x\"; config = { publish_n = 500; }; }"
 start_evhost tsub "$T/tsub.cfg"
-wait_for 10 grep -q 'running 1 plugin' "$T/tsub.log"
+wait_running "$T/tsub.cfg" 30
 "$EVHOST" -c "$T/tpub.cfg" 2>"$T/tpub.log"
 is "$?" 0 "mutual TLS + password: publisher ok"
 wait_for 10 test "$(wc -l <"$T/tsub.out" 2>/dev/null || echo 0)" -ge 500
@@ -91,7 +91,7 @@ cfg "$T/toks.cfg" "servers = [\"nats://127.0.0.1:$PORT_tok\"]; token_file = \"$T
 cfg "$T/tokp.cfg" "servers = [\"nats://127.0.0.1:$PORT_tok\"]; token_file = \"$T/token\";" \
     "{ plugin = \"testplug\"; publish = \"t\"; config = { publish_n = 50; }; }"
 start_evhost toks "$T/toks.cfg"
-wait_for 10 grep -q 'running 1 plugin' "$T/toks.log"
+wait_running "$T/toks.cfg" 30
 "$EVHOST" -c "$T/tokp.cfg" 2>"$T/tokp.log"
 wait_for 10 test "$(wc -l <"$T/toks.out" 2>/dev/null || echo 0)" -ge 50
 is "$(wc -l <"$T/toks.out" | tr -d ' ')" 50 "token file: 50 of 50 delivered"

@@ -46,7 +46,7 @@ cfg() { # file seed-file plugins
 cfg "$T/nsub.cfg" "$T/good.seed" "{ plugin = \"testplug\"; subscribe = \"nk\"; config = { out = \"$T/nsub.out\"; }; }"
 cfg "$T/npub.cfg" "$T/good.seed" "{ plugin = \"testplug\"; publish = \"nk\"; config = { publish_n = 300; }; }"
 start_evhost nsub "$T/nsub.cfg"
-wait_for 10 grep -q 'running 1 plugin' "$T/nsub.log"
+wait_running "$T/nsub.cfg" 30
 "$EVHOST" -c "$T/npub.cfg" 2>"$T/npub.log"
 is "$?" 0 "nkey: the publisher connects and exits 0"
 wait_for 10 has_lines "$T/nsub.out" 300

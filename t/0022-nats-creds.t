@@ -35,7 +35,7 @@ cfg() { # file creds plugins
 cfg "$T/csub.cfg" "$T/good/user.creds" "{ plugin = \"testplug\"; subscribe = \"cr\"; config = { out = \"$T/csub.out\"; }; }"
 cfg "$T/cpub.cfg" "$T/good/user.creds" "{ plugin = \"testplug\"; publish = \"cr\"; config = { publish_n = 300; }; }"
 start_evhost csub "$T/csub.cfg"
-wait_for 10 grep -q 'running 1 plugin' "$T/csub.log"
+wait_running "$T/csub.cfg" 30
 "$EVHOST" -c "$T/cpub.cfg" 2>"$T/cpub.log"
 is "$?" 0 "creds file: the publisher connects and exits 0"
 wait_for 10 has_lines "$T/csub.out" 300

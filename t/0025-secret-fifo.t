@@ -42,7 +42,7 @@ tcheck "a plugin's token_file is a FIFO" "$T/plug.cfg"
 start_nats
 host_cfg "$T/run.cfg" run "$(ingest "$T/token")"
 start_evhost run "$T/run.cfg"
-wait_for 30 grep -q 'running 1 plugin' "$T/run.log"
+wait_running "$T/run.cfg" 30
 host_cfg "$T/run.cfg" run "$(ingest "$T/fifo")"
 kill -HUP "$EVH_PID_run"
 wait_for 20 grep -Eq 'reload (refused|failed|rejected)|fifo' "$T/run.log"

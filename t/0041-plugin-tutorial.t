@@ -47,7 +47,7 @@ out=$(EVHOST_PLUGIN_PATH= "$root/bin/evhost" -t -c "$T/nosub.cfg" 2>&1)
 is "$?" 1 "the tutorial's sink without subscribe: evhost -t exits 1"
 like "$out" 'nosub.cfg:[0-9]+: plugins\[0\]\.subscribe: required: plugin line-sink needs a `subscribe` subject' "...because its descriptor needs it"
 EVHOST="$root/bin/evhost" EVHOST_PLUGIN_PATH= start_evhost sink "$T/sink.cfg"
-wait_for 30 grep -q 'consuming events' "$T/sink.log"
+EVHOST="$root/bin/evhost" EVHOST_PLUGIN_PATH= wait_running "$T/sink.cfg" 30
 for i in $(seq 1 200); do
     printf '{"criticality":%d,"timestamp":"2024-05-01T00:00:%02d.%03dZ","eventMessage":"tutorial %d"}\n' $((i % 11)) $((i % 60)) "$i" "$i"
 done >"$T/in.jsonl"
@@ -76,7 +76,7 @@ plugins = (
 );
 EOC
 EVHOST="$root/bin/evhost" EVHOST_PLUGIN_PATH= start_evhost full "$T/full.cfg"
-wait_for 30 grep -q 'consuming events' "$T/full.log"
+EVHOST="$root/bin/evhost" EVHOST_PLUGIN_PATH= wait_running "$T/full.cfg" 30
 head -1 "$T/in.jsonl" >"$T/one.jsonl"
 "$NATSCLI" pub "$NATS_URL" events "$T/one.jsonl"
 wait_for 30 has_lines "$T/dead.out" 1

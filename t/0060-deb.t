@@ -112,7 +112,7 @@ nats = { servers = ["$NATS_URL"]; };
 plugins = ( { plugin = "$T/line-sink.so"; subscribe = "tut"; config = { path = "$T/tut.log"; }; } );
 EOC
 EVHOST=/usr/bin/evhost start_evhost sink "$T/sink.cfg"
-wait_for 30 grep -q 'running 1 plugin instance' "$T/sink.log"
+EVHOST=/usr/bin/evhost wait_running "$T/sink.cfg" 30
 seq 1 50 | sed 's/^/tutorial /' >"$T/tut.in"
 "$top_builddir/t/tools/evh-nats" pub "$NATS_URL" tut "$T/tut.in"
 wait_for 20 has_lines "$T/tut.log" 50

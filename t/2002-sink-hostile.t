@@ -76,7 +76,7 @@ host_cfg "$T/w.cfg" w "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
              max_event_bytes = 2097152; dead_letter = \"events.dead\"; }; },
 { plugin = \"testplug\"; name = \"dead\"; subscribe = \"events.dead\"; config = { out = \"$T/dead.out\"; }; }"
 start_evhost w "$T/w.cfg"
-wait_for 30 grep -q "consuming events from stream EVENTS" "$T/w.log"
+wait_running "$T/w.cfg" 30
 # Interleave: valid and invalid events in the same batches.
 paste -d '\n' "$T/valid.jsonl" <(head -n 15 "$T/invalid.jsonl") | sed '/^$/d' >"$T/mixed.jsonl"
 tail -n +16 "$T/invalid.jsonl" >"$T/rest.jsonl"

@@ -26,7 +26,7 @@ host_cfg "$T/h.cfg" h "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
 { plugin = \"influx-query\"; name = \"reader\"; subscribe = \"query\"; queue = \"readers\";
   config = { url = \"$INFLUX_URL\"; database = \"q\"; timeout_ms = 1000; }; }"
 start_evhost h "$T/h.cfg"
-wait_for 30 grep -q "consuming events from stream EVENTS" "$T/h.log"
+wait_running "$T/h.cfg" 30
 "$NATSCLI" pub "$NATS_URL" events "$T/set.jsonl"
 points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
 wait_for 30 points_ge $M
@@ -111,7 +111,7 @@ host_cfg "$T/o.cfg" o "{ plugin = \"influx-query\"; name = \"old\"; subscribe = 
 { plugin = \"influx-query\"; name = \"banded\"; subscribe = \"query.banded\";
   config = { url = \"$INFLUX_URL\"; database = \"old\"; }; }"
 start_evhost o "$T/o.cfg"
-wait_for 30 grep -q "started plugin influx-query.*banded\|banded.*started" "$T/o.log"
+wait_running "$T/o.cfg" 30
 oreq() { "$NATSCLI" req "$NATS_URL" "$1" '{"last_events_count":10,"min_criticality":2}' 3000; }
 is "$(oreq query.old | jq -c '[.events[].eventMessage]')" '["old 1"]' "criticality_band = \"\": reads points written without bands"
 is "$(oreq query.banded | jq -c '.events')" '[]' "default reader: points without a band are not read (documented)"

@@ -17,7 +17,7 @@ host_cfg "$T/w.cfg" w "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
                 storage = \"memory\"; };
   config = { url = \"$INFLUX_URL\"; database = \"big\"; flush_interval_ms = 50; max_event_bytes = 4194304; }; }"
 start_evhost w "$T/w.cfg"
-wait_for 30 grep -q "consuming events from stream EVENTS" "$T/w.log"
+wait_running "$T/w.cfg" 30
 
 # 64 MiB: a valid-looking event whose message is 64 MiB of 'x'.
 { printf '{"criticality":1,"timestamp":"2024-09-01T00:00:00Z","eventMessage":"'

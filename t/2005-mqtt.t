@@ -28,7 +28,7 @@ start_influx
 
 host_cfg "$T/writer.cfg" writer "$(writer_inst)"
 start_evhost writer "$T/writer.cfg"
-wait_for 30 grep -q 'consuming events' "$T/writer.log"
+wait_running "$T/writer.cfg" 30
 
 for i in $(seq 1 $N); do
     printf '{"criticality":%d,"timestamp":"2024-07-01T12:%02d:%02d.%06dZ","eventMessage":"device %d: door %d opened"}\n' \

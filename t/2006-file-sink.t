@@ -31,7 +31,7 @@ $(sink always ev.always "$T/always.ndjson" 'fsync = "always";'),
 $(sink rot ev.rot "$T/rot.ndjson" 'max_bytes = 20000; max_files = 1000;'),
 $(sink few ev.few "$T/few.ndjson" 'max_bytes = 20000; max_files = 2;')"
 start_evhost f "$T/f.cfg"
-wait_for 30 grep -q 'consuming ev.few' "$T/f.log"
+wait_running "$T/f.cfg" 30
 for s in batch always rot few; do "$NATSCLI" pub "$NATS_URL" "ev.$s" "$T/in.jsonl"; done
 done_n() { [ "$(counter "$T/f.cfg" "$1" acks)" -ge "$2" ]; }
 for s in batch always rot few; do wait_for 60 done_n $s $N; done
@@ -54,7 +54,7 @@ is "$?" 0 "host stops cleanly"
 # ---- a SIGKILLed sink loses nothing ---------------------------------------
 host_cfg "$T/k.cfg" k "$(sink kill ev.kill "$T/kill.ndjson")"
 start_evhost k "$T/k.cfg"
-wait_for 30 grep -q 'consuming ev.kill' "$T/k.log"
+wait_running "$T/k.cfg" 30
 # Published in 10 chunks, 0.3 s apart, so the kill lands mid-stream.
 split -l $((N / 10)) "$T/in.jsonl" "$T/chunk."
 ( trap - EXIT; for c in "$T"/chunk.*; do "$NATSCLI" pub "$NATS_URL" ev.kill "$c"; sleep 0.3; done ) &
@@ -76,7 +76,7 @@ stop_evhost k
 # ---- a full disk: nothing acked, the stream keeps the events --------------
 host_cfg "$T/d.cfg" d "$(sink full ev.full /dev/full 'fsync = "never";')"
 start_evhost d "$T/d.cfg"
-wait_for 30 grep -q 'consuming ev.full' "$T/d.log"
+wait_running "$T/d.cfg" 30
 head -100 "$T/in.jsonl" >"$T/100.jsonl"
 "$NATSCLI" pub "$NATS_URL" ev.full "$T/100.jsonl"
 wait_for 30 grep -q 'No space left on device' "$T/d.log"
@@ -88,7 +88,7 @@ stop_evhost d
 # ---- bad input and bad config ---------------------------------------------
 host_cfg "$T/b.cfg" b "$(sink bad ev.bad "$T/bad.ndjson")"
 start_evhost b "$T/b.cfg"
-wait_for 30 grep -q 'consuming ev.bad' "$T/b.log"
+wait_running "$T/b.cfg" 30
 printf '%s\n' '{"criticality":"9","timestamp":"2024-08-01T00:00:00Z","eventMessage":"x"}' 'nope' \
     '{"criticality":1,"timestamp":"2024-08-01T00:00:00Z","eventMessage":"ok"}' >"$T/bad.jsonl"
 "$NATSCLI" pub "$NATS_URL" ev.bad "$T/bad.jsonl"

@@ -78,7 +78,7 @@ host_cfg "$T/r.cfg" r "{ plugin = \"influx-query\"; name = \"reader\"; subscribe
 host_cfg "$T/r2.cfg" r2 "{ plugin = \"influx-query\"; name = \"anon\"; subscribe = \"query.anon\";
   config = { url = \"$INFLUX_URL\"; database = \"events\"; }; }"
 start_evhost r "$T/r.cfg"
-wait_for 30 grep -q 'running 1 plugin' "$T/r.log"
+wait_running "$T/r.cfg" 30
 is "$("$NATSCLI" req "$NATS_URL" query '{"last_events_count":10,"min_criticality":5}' 5000 | jq '.events | length')" 10 "reader with credentials answers"
 start_evhost r2 "$T/r2.cfg"
 wait_evhost r2 30

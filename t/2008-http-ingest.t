@@ -22,7 +22,7 @@ start_influx
 
 host_cfg "$T/writer.cfg" writer "$(writer_inst)"
 start_evhost writer "$T/writer.cfg"
-wait_for 30 grep -q 'consuming events' "$T/writer.log"
+wait_running "$T/writer.cfg" 30
 
 TOKEN=tok-$RANDOM$RANDOM$RANDOM
 (umask 077 && printf '%s\n' "$TOKEN" >"$T/token")

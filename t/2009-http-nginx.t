@@ -19,7 +19,7 @@ start_influx
 
 host_cfg "$T/writer.cfg" writer "$(writer_inst)"
 start_evhost writer "$T/writer.cfg"
-wait_for 30 grep -q 'consuming events' "$T/writer.log"
+wait_running "$T/writer.cfg" 30
 
 for h in a b; do
     host_cfg "$T/$h.cfg" "ingest-$h" '{ plugin = "http-ingest"; name = "ingest"; publish = "events";
@@ -70,7 +70,15 @@ EOC
 NGINX_PID=$!
 track_pid $NGINX_PID
 _wait_listen $NGINX_PID "$NGINX_PORT" 15 || { _tail_log "$T/nginx/error.log"; _tail_log "$T/nginx/out.log"; echo "Bail out! nginx did not start"; exit 1; }
-ok "nginx balances them on port $NGINX_PORT" true
+# Each host counts every request it answers (its /stats read included):
+# four requests through nginx must reach both, and all four arrive.
+requests() { curl -s "http://127.0.0.1:$1/stats" | jq '.requests' 2>/dev/null; }
+ra=$(requests "$PORT_a") rb=$(requests "$PORT_b")
+for i in 1 2 3 4; do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/health"; done
+ra2=$(requests "$PORT_a") rb2=$(requests "$PORT_b")
+da=$(( ${ra2:-0} - ${ra:-0} - 1 )) db=$(( ${rb2:-0} - ${rb:-0} - 1 ))
+ok "nginx on port $NGINX_PORT balances them (of 4 requests: a $da, b $db)" \
+    test "$da" -gt 0 -a "$db" -gt 0 -a "$((da + db))" -eq 4
 
 # send FIRST COUNT: COUNT events numbered from FIRST, 10 per request, from 4
 # parallel clients (keep-alive connections) through nginx; prints the

@@ -23,7 +23,7 @@ host_cfg "$T/h.cfg" h "$(writer_inst 'flush_interval_ms = 50;'),
 { plugin = \"influx-query\"; name = \"small\"; subscribe = \"query.small\";
   config = { url = \"$INFLUX_URL\"; timeout_ms = 3000; workers = 1; queue_size = 2; }; }"
 start_evhost h "$T/h.cfg"
-wait_for 30 grep -q 'consuming events' "$T/h.log"
+wait_running "$T/h.cfg" 30
 counter() { stat "$T/h.cfg" "$1" "$2"; }
 
 # --- 5. a reply over max_payload -----------------------------------------

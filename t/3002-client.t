@@ -55,7 +55,7 @@ curl -sS -XPOST "$INFLUX_URL/write?db=events&precision=ns" --data-binary @"$T/po
 host_cfg "$T/r.cfg" reader "{ plugin = \"influx-query\"; subscribe = \"query\"; queue = \"readers\";
   config = { url = \"$INFLUX_URL\"; database = \"events\"; timeout_ms = 1000; }; }"
 start_evhost r "$T/r.cfg"
-wait_for 30 grep -q 'started plugin influx-query' "$T/r.log"
+wait_running "$T/r.cfg" 30
 
 client_cfg "$T/j.cfg" "once = true; format = \"json\"; output = \"$T/j.out\";"
 MIN_CRITICALITY=5 timeout 20 "$EVHOST" -c "$T/j.cfg" 2>"$T/j.log"

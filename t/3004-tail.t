@@ -137,7 +137,7 @@ js_inst() { # name output deliver
 # Create the stream with a tail that starts at new events.
 host_cfg "$T/mk.cfg" tail-mk "$(js_inst mk "$T/mk.json" new)"
 start_evhost mk "$T/mk.cfg"
-wait_for 30 grep -q 'consuming events' "$T/mk.log"
+wait_running "$T/mk.cfg" 30
 stop_evhost mk
 first=$(stream_state last_seq)
 for i in $(seq 1 20); do ev $(( 3000 + i )) 9 "A $i"; done >"$T/batchA"

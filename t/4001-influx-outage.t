@@ -11,7 +11,7 @@ start_influx
 N=20000
 pipeline_cfgs $N 2000
 start_evhost writer "$T/writer.cfg"
-wait_for 30 grep -q 'consuming events' "$T/writer.log"
+wait_running "$T/writer.cfg" 30
 start_evhost daemon "$T/daemon.cfg"
 wait_for 30 points_ge 2000
 before=$(points)

@@ -14,10 +14,10 @@ good=$INFLUX_URL
 # other test's server can take it in the meantime.
 INFLUX_URL="http://127.0.0.1:1" pipeline_cfgs $N 2000
 start_evhost writer "$T/writer.cfg"
-wait_for 30 grep -q 'consuming events' "$T/writer.log"
+wait_running "$T/writer.cfg" 30
 "$EVHOST" -c "$T/daemon.cfg" 2>"$T/daemon.log"
 is "$?" 0 "daemon published $N events while InfluxDB is unreachable"
-wait_for 30 grep -q 'InfluxDB write failed' "$T/writer.log"
+wait_stat "$T/writer.cfg" '.instances[] | select(.name == "writer") | .counters.retries >= 1' 30
 sleep 2
 is "$(points)" 0 "nothing stored while unreachable"
 ok "the writer kept retrying ($(stat "$T/writer.cfg" writer retries) retries)" test "$(stat "$T/writer.cfg" writer retries)" -gt 1

@@ -20,7 +20,7 @@ done >"$T/events.jsonl"
 host_cfg "$T/writer.cfg" writer "$(writer_inst 'tags = ["host"]; batch_size = 1000; flush_interval_ms = 500;'),
 { plugin = \"testplug\"; name = \"dead\"; subscribe = \"events.dead\"; config = { out = \"$T/dead.out\"; }; }"
 start_evhost writer "$T/writer.cfg"
-wait_for 30 grep -q 'consuming events' "$T/writer.log"
+wait_running "$T/writer.cfg" 30
 "$NATSCLI" pub "$NATS_URL" events "$T/events.jsonl"
 wait_for 30 points_ge 999
 sleep 1

@@ -12,7 +12,7 @@ seq 1 $N | sed 's/^/{"n":/; s/$/}/' >"$T/msgs"
 host_cfg "$T/slow.cfg" slow "{ plugin = \"testplug\"; name = \"slow\"; subscribe = \"core\";
   pending_msgs = 100; config = { out = \"$T/slow.out\"; slow_us = 2000; }; }"
 start_evhost slow "$T/slow.cfg"
-wait_for 30 grep -q 'subscribed to core' "$T/slow.log"
+wait_running "$T/slow.cfg" 30
 "$NATSCLI" pub "$NATS_URL" core "$T/msgs"
 settled() { [ $(( $(lines "$T/slow.out") + $(stats_drops) )) -ge $N ]; }
 stats_drops() { "$EVHOST" --stats -c "$T/slow.cfg" | jq '.instances[0].counters.drops'; }

@@ -18,7 +18,7 @@ sed -e "s|nats://127.0.0.1:4222|$NATS_URL|; s|http://127.0.0.1:8086|$INFLUX_URL|
     "$top_srcdir/etc/writer.cfg" >"$T/writer.cfg"
 start_evhost writer "$T/writer.cfg"
 # The check runs in the sink's start, which ends before this line.
-wait_for 60 grep -q 'started plugin influx-sink' "$T/writer.log"
+wait_running "$T/writer.cfg" 60
 unlike "$(cat "$T/writer.log")" 'captured by no JetStream stream' "shipped writer.cfg: no warning, events.dead is captured"
 
 {
@@ -62,7 +62,7 @@ is "$?" 0 "writer stopped cleanly"
 # A dead-letter subject no stream captures: said at start, with the fix.
 host_cfg "$T/lost.cfg" lost "$(writer_inst | sed 's|dead_letter = "events.dead"|dead_letter = "lost.dead"|; s|durable = "influx-sink"|durable = "lost"|')"
 start_evhost lost "$T/lost.cfg"
-wait_for 60 grep -q 'started plugin influx-sink' "$T/lost.log"
+wait_running "$T/lost.cfg" 60
 like "$(cat "$T/lost.log")" 'dead_letter subject lost.dead is captured by no JetStream stream.*jetstream.subjects' \
     "an uncaptured dead-letter subject is warned about at start, with the fix"
 stop_evhost lost

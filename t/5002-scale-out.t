@@ -74,9 +74,9 @@ cfg "$T/daemon.cfg" daemon "$(q "$U1" "$U2" "$U3")" "{ plugin = \"generator\"; n
 influx_create_db events
 
 for h in w1 w2 r1 r2; do start_evhost $h "$T/$h.cfg"; done
-wait_for 60 grep -q 'consuming events' "$T/w1.log"
-wait_for 60 grep -q 'consuming events' "$T/w2.log"
-wait_for 30 grep -q 'running 1 plugin' "$T/r2.log"
+wait_running "$T/w1.cfg" 60
+wait_running "$T/w2.cfg" 60
+wait_running "$T/r2.cfg" 30
 ok "R3 stream and shared durable consumer set up" grep -q 'consuming events' "$T/w2.log"
 info=$(curl -s "http://127.0.0.1:$M1/jsz?streams=true&config=true")
 is "$(printf '%s' "$info" | jq '[.account_details[]?.stream_detail[]? | select(.name == "EVENTS") | .config.num_replicas] | first')" 3 "stream EVENTS has 3 replicas"
