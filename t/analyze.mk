@@ -7,7 +7,7 @@ ANALYZE_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
 	-I$(top_srcdir)/include -I$(top_srcdir)/common \
 	-I$(top_srcdir)/plugins/lib -I$(top_srcdir)/plugins/influx-query \
 	-I$(top_srcdir)/plugins/query-client
-EXTRA_DIST += .clang-tidy
+EXTRA_DIST += .clang-tidy .clang-format
 
 analyze:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
