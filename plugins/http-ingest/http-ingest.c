@@ -26,7 +26,6 @@
 #include <time.h>
 
 #include "batch.h"
-#include "cfgread.h"
 #include "event.h"
 #include "wipe.h"
 
@@ -102,34 +101,28 @@ static int ingest_configure(evh_instance *inst, void **state)
         return EVH_ENOMEM;
     *state = g;
     g->inst = inst;
-    int rc = EVH_OK;
-    EVL_READ(rc,
-             evh_config_string(inst, "listen", "127.0.0.1:8080", &g->listen));
-    EVL_READ(rc, evh_config_int(inst, "max_body_bytes", 4 << 20, 1024, 1 << 30,
-                       &g->max_body));
-    EVL_READ(rc, evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES,
-                                64, 64 << 20, &g->max_event));
-    EVL_READ(
-        rc, evh_config_int(inst, "max_batch", 10000, 1, 100000, &g->max_batch));
-    EVL_READ(rc, evh_config_int(inst, "connection_limit", 256, 1, 100000,
-                       &g->conn_limit));
-    EVL_READ(rc, evh_config_int(inst, "per_ip_connection_limit", 0, 0, 100000,
-                       &g->per_ip_limit));
-    EVL_READ(rc, evh_config_int(inst, "connection_timeout_s", 10, 1, 3600,
-                       &g->timeout_s));
-    EVL_READ(rc, evh_config_int(inst, "threads", 2, 1, 64, &g->threads));
-    EVL_READ(rc, evh_config_int(inst, "publish_timeout_ms", 5000, 10, 600000,
-                       &g->publish_timeout_ms));
-    EVL_READ(rc,
-             evh_config_string(inst, "key_field", "key", &g->lim.key_field));
-    EVL_READ(rc, evh_config_secret_file(inst, "token_file", &g->token));
+    evh_config_string(inst, "listen", "127.0.0.1:8080", &g->listen);
+    evh_config_int(inst, "max_body_bytes", 4 << 20, 1024, 1 << 30,
+                   &g->max_body);
+    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64, 64 << 20,
+                   &g->max_event);
+    evh_config_int(inst, "max_batch", 10000, 1, 100000, &g->max_batch);
+    evh_config_int(inst, "connection_limit", 256, 1, 100000, &g->conn_limit);
+    evh_config_int(inst, "per_ip_connection_limit", 0, 0, 100000,
+                   &g->per_ip_limit);
+    evh_config_int(inst, "connection_timeout_s", 10, 1, 3600, &g->timeout_s);
+    evh_config_int(inst, "threads", 2, 1, 64, &g->threads);
+    evh_config_int(inst, "publish_timeout_ms", 5000, 10, 600000,
+                   &g->publish_timeout_ms);
+    evh_config_string(inst, "key_field", "key", &g->lim.key_field);
+    evh_config_secret_file(inst, "token_file", &g->token);
+    if (g->token && !g->token[0])
+        evh_config_error(inst, "token_file", "the token file is empty");
+    if (!g->lim.key_field[0])
+        evh_config_error(inst, "key_field", "must not be empty");
+    int rc = evh_config_status(inst);
     if (rc != EVH_OK)
         return rc;
-    if (g->token && !g->token[0])
-        return evh_config_error(inst, "token_file", "the token file is "
-                                                    "empty");
-    if (!g->lim.key_field[0])
-        return evh_config_error(inst, "key_field", "must not be empty");
     g->lim.max_event_bytes = (size_t)g->max_event;
     g->lim.max_events = (size_t)g->max_batch;
     return parse_listen(g);

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfgread.h"
 #include "fit.h"
 #include "health.h"
 #include "influx.h"
@@ -51,55 +50,27 @@ typedef struct job {
 static int reader_configure(evh_instance *inst, void **state)
 {
     reader *r = calloc(1, sizeof *r);
-    const char *api = NULL, *pwfile = NULL;
     if (!r)
         return EVH_ENOMEM;
     *state = r;
     r->inst = inst;
-    evl_influx_conf *c = &r->dbconf;
-    int rc = EVH_OK;
-    EVL_READ(rc,
-             evh_config_string(inst, "url", "http://127.0.0.1:8086", &c->url));
-    EVL_READ(rc, evh_config_string(inst, "api", "v1", &api));
-    EVL_READ(rc, evh_config_string(inst, "database", "events", &c->database));
-    EVL_READ(rc, evh_config_string(inst, "retention_policy", NULL,
-                                   &c->retention_policy));
-    EVL_READ(rc, evh_config_string(inst, "bucket", NULL, &c->bucket));
-    EVL_READ(rc, evh_config_string(inst, "org", NULL, &c->org));
-    EVL_READ(rc, evh_config_string(inst, "user", NULL, &c->user));
-    EVL_READ(rc, evh_config_string(inst, "password_file", NULL, &pwfile));
-    EVL_READ(rc, evh_config_secret_file(inst, "password_file", &r->password));
-    EVL_READ(rc, evh_config_secret_file(inst, "token_file", &r->token));
-    EVL_READ(rc,
-             evh_config_string(inst, "measurement", "event", &r->measurement));
-    EVL_READ(rc, evh_config_string(inst, "criticality_band", "crit_band",
-                                   &r->band_tag));
-    EVL_READ(
-        rc, evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count));
-    EVL_READ(rc, evh_config_int(inst, "timeout_ms", 5000, 100, 600000,
-                                &c->timeout_ms));
-    EVL_READ(rc, evh_config_int(inst, "connect_timeout_ms", 1000, 100, 600000,
-                       &c->connect_timeout_ms));
-    EVL_READ(rc, evh_config_int(inst, "workers", 4, 1, 64, &r->workers));
-    EVL_READ(rc, evh_config_int(inst, "queue_size", 1000, 1, 1000000,
-                                &r->queue_size));
-    EVL_READ(rc, evh_config_int(inst, "probe_interval_ms", 1000, 10, 600000,
-                                &r->probe_interval_ms));
     health_init(&r->health);
+    evl_influx_conf *c = &r->dbconf;
+    c->timeout_ms = 5000;
+    c->connect_timeout_ms = 1000;
+    evl_influx_conf_read(inst, c, &r->password, &r->token);
+    evh_config_string(inst, "measurement", "event", &r->measurement);
+    evh_config_string(inst, "criticality_band", "crit_band", &r->band_tag);
+    evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count);
+    evh_config_int(inst, "workers", 4, 1, 64, &r->workers);
+    evh_config_int(inst, "queue_size", 1000, 1, 1000000, &r->queue_size);
+    evh_config_int(inst, "probe_interval_ms", 1000, 10, 600000,
+                   &r->probe_interval_ms);
+    int rc = evh_config_status(inst);
     if (rc != EVH_OK)
         return rc;
-    if (api && evl_influx_api_parse(api, &c->api) != 0)
-        return evh_config_error(inst, "api", "expected \"v1\", \"v2\" or "
-                                             "\"v3\", got \"%s\"", api);
-    if (pwfile && !c->user)
-        return evh_config_error(inst, "user", "required with password_file");
-    if (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))
-        return evh_config_error(inst, "url", "expected an http:// or https:// "
-                                             "URL, got \"%s\"", c->url);
     if (!r->band_tag[0])
         r->band_tag = NULL; /* data written without bands: read every point */
-    c->password = r->password;
-    c->token = r->token;
     r->dbs = calloc((size_t)r->workers, sizeof *r->dbs);
     if (!r->dbs)
         return EVH_ENOMEM;

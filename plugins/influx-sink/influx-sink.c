@@ -31,7 +31,6 @@
 
 #include "batch.h"
 #include "buf.h"
-#include "cfgread.h"
 #include "deadletter.h"
 #include "event.h"
 #include "influx.h"
@@ -209,104 +208,87 @@ static int writer_id(sink *s, const char *conf)
     return EVH_OK;
 }
 
+/* The sink's own keys (the connection's are evl_influx_conf_read's).
+ * EVH_ENOMEM or EVH_OK: problems are reported, for evh_config_status. */
+static int read_keys(sink *s, const char **wid)
+{
+    evh_instance *inst = s->inst;
+    evh_config_string(inst, "measurement", "event", &s->map.measurement);
+    evh_config_int(inst, "batch_size", 5000, 1, 1000000, &s->batch_size);
+    evh_config_int(inst, "flush_interval_ms", 200, 1, 3600000,
+                   &s->flush_interval_ms);
+    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
+                   INT32_MAX, &s->max_event_bytes);
+    evh_config_int(inst, "max_pending", 100000, 1, 100000000,
+                   &s->max_pending);
+    evh_config_int(inst, "retry_initial_ms", 100, 1, 600000,
+                   &s->retry_initial_ms);
+    evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000, &s->retry_max_ms);
+    evh_config_int(inst, "drain_timeout_ms", 5000, 0, 3600000,
+                   &s->drain_timeout_ms);
+    evh_config_int(inst, "writes_in_flight", 2, 1, 16, &s->writes_in_flight);
+    evh_config_string(inst, "dead_letter", NULL, &s->dead_letter);
+    evh_config_bool(inst, "create_database", true, &s->create_database);
+    int tags = read_list(inst, "tags", &s->tags, &s->map.ntags);
+    int fields = read_list(inst, "fields", &s->fields, &s->map.nfields);
+    evh_config_string(inst, "criticality_band", "crit_band",
+                      &s->map.crit_band_tag);
+    evh_config_string(inst, "writer_tag", "writer", &s->map.writer_tag);
+    evh_config_string(inst, "writer_id", NULL, wid);
+    return tags == EVH_ENOMEM || fields == EVH_ENOMEM ? EVH_ENOMEM : EVH_OK;
+}
+
+/* What the getters cannot see, each problem reported.  EVH_ENOMEM or
+ * EVH_OK. */
+static int check_keys(sink *s, const char *wid)
+{
+    evh_instance *inst = s->inst;
+    const evl_influx_conf *c = &s->dbconf;
+    s->map.tags = s->tags;
+    s->map.fields = s->fields;
+    check_own_tags(inst, &s->map);
+    if (writer_id(s, wid) == EVH_ENOMEM)
+        return EVH_ENOMEM;
+    if (c->api == EVL_INFLUX_V2 && (!c->org || !c->bucket))
+        evh_config_error(inst, c->org ? "bucket" : "org",
+                         "required with api = \"v2\"");
+    if (c->api == EVL_INFLUX_V2 && !s->token)
+        evh_config_error(inst, "token_file", "required with api = \"v2\"");
+    if (s->retry_max_ms < s->retry_initial_ms)
+        evh_config_error(inst, "retry_max_ms", "must be >= retry_initial_ms");
+    evl_buf probe = {0};
+    int bad = evl_lp_measurement(&probe, s->map.measurement,
+                                 strlen(s->map.measurement));
+    evl_buf_free(&probe);
+    if (bad)
+        evh_config_error(inst, "measurement",
+                         "not a writable measurement name");
+    return EVH_OK;
+}
+
 static int sink_configure(evh_instance *inst, void **state)
 {
     sink *s = calloc(1, sizeof *s);
-    const char *api = NULL, *pwfile = NULL, *wid = NULL;
+    const char *wid = NULL;
     if (!s)
         return EVH_ENOMEM;
     *state = s;
     s->inst = inst;
     s->rng = (uint64_t)mono_ns() | 1;
-    {
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        s->core_slot = (uint64_t)now.tv_sec * 1000000 +
-                       (uint64_t)now.tv_nsec / 1000;
-    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    s->core_slot =
+        (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+
     evl_influx_conf *c = &s->dbconf;
-    int rc = EVH_OK;
-    EVL_READ(rc,
-             evh_config_string(inst, "url", "http://127.0.0.1:8086", &c->url));
-    EVL_READ(rc, evh_config_string(inst, "api", "v1", &api));
-    EVL_READ(rc, evh_config_string(inst, "database", "events", &c->database));
-    EVL_READ(rc, evh_config_string(inst, "retention_policy", NULL,
-                                   &c->retention_policy));
-    EVL_READ(rc, evh_config_string(inst, "org", NULL, &c->org));
-    EVL_READ(rc, evh_config_string(inst, "bucket", NULL, &c->bucket));
-    EVL_READ(rc, evh_config_string(inst, "user", NULL, &c->user));
-    EVL_READ(rc, evh_config_string(inst, "password_file", NULL, &pwfile));
-    EVL_READ(rc, evh_config_secret_file(inst, "password_file", &s->password));
-    EVL_READ(rc, evh_config_secret_file(inst, "token_file", &s->token));
-    EVL_READ(rc, evh_config_string(inst, "measurement", "event",
-                                   &s->map.measurement));
-    EVL_READ(rc, evh_config_int(inst, "batch_size", 5000, 1, 1000000,
-                                &s->batch_size));
-    EVL_READ(rc, evh_config_int(inst, "flush_interval_ms", 200, 1, 3600000,
-                       &s->flush_interval_ms));
-    EVL_READ(rc, evh_config_int(inst, "timeout_ms", 10000, 100, 600000,
-                                &c->timeout_ms));
-    EVL_READ(rc, evh_config_int(inst, "connect_timeout_ms", 2000, 100, 600000,
-                       &c->connect_timeout_ms));
-    EVL_READ(rc, evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES,
-                                64, INT32_MAX, &s->max_event_bytes));
-    EVL_READ(rc, evh_config_int(inst, "max_pending", 100000, 1, 100000000,
-                       &s->max_pending));
-    EVL_READ(rc, evh_config_int(inst, "retry_initial_ms", 100, 1, 600000,
-                       &s->retry_initial_ms));
-    EVL_READ(rc, evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000,
-                       &s->retry_max_ms));
-    EVL_READ(rc, evh_config_int(inst, "drain_timeout_ms", 5000, 0, 3600000,
-                       &s->drain_timeout_ms));
-    EVL_READ(rc, evh_config_int(inst, "writes_in_flight", 2, 1, 16,
-                                &s->writes_in_flight));
-    EVL_READ(rc, evh_config_string(inst, "dead_letter", NULL, &s->dead_letter));
-    EVL_READ(rc, evh_config_bool(inst, "create_database", true,
-                                 &s->create_database));
-    EVL_READ(rc, read_list(inst, "tags", &s->tags, &s->map.ntags));
-    EVL_READ(rc, read_list(inst, "fields", &s->fields, &s->map.nfields));
-    EVL_READ(rc, evh_config_string(inst, "criticality_band", "crit_band",
-                                   &s->map.crit_band_tag));
-    EVL_READ(rc, evh_config_string(inst, "writer_tag", "writer",
-                                   &s->map.writer_tag));
-    EVL_READ(rc, evh_config_string(inst, "writer_id", NULL, &wid));
-    if (rc != EVH_OK)
-        return evh_config_status(inst); /* every key read: report them all */
-    s->map.tags = s->tags;
-    s->map.fields = s->fields;
-    rc = check_own_tags(inst, &s->map);
-    if (rc == EVH_OK)
-        rc = writer_id(s, wid);
+    c->timeout_ms = 10000;
+    c->connect_timeout_ms = 2000;
+    evl_influx_conf_read(inst, c, &s->password, &s->token);
+    if (read_keys(s, &wid) != EVH_OK || check_keys(s, wid) != EVH_OK)
+        return EVH_ENOMEM;
+    int rc = evh_config_status(inst);
     if (rc != EVH_OK)
         return rc;
-    if (api && evl_influx_api_parse(api, &c->api) != 0)
-        return evh_config_error(inst, "api", "expected \"v1\", \"v2\" or "
-                                             "\"v3\", got \"%s\"", api);
-    if (c->api == EVL_INFLUX_V2 && (!c->org || !c->bucket))
-        return evh_config_error(inst, c->org ? "bucket" : "org",
-                                "required with api = \"v2\"");
-    if (c->api == EVL_INFLUX_V2 && !s->token)
-        return evh_config_error(inst, "token_file",
-                                "required with api = \"v2\"");
-    if (pwfile && !c->user)
-        return evh_config_error(inst, "user", "required with password_file");
-    if (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))
-        return evh_config_error(inst, "url", "expected an http:// or https:// "
-                                             "URL, got \"%s\"", c->url);
-    if (s->retry_max_ms < s->retry_initial_ms)
-        return evh_config_error(inst, "retry_max_ms",
-                                "must be >= retry_initial_ms");
-    {
-        evl_buf probe = {0};
-        int bad = evl_lp_measurement(&probe, s->map.measurement,
-                                     strlen(s->map.measurement));
-        evl_buf_free(&probe);
-        if (bad)
-            return evh_config_error(inst, "measurement",
-                                    "not a writable measurement name");
-    }
-    c->password = s->password;
-    c->token = s->token;
     s->db = evl_influx_new(c);
     if (!s->db)
         return EVH_ENOMEM;

@@ -88,4 +88,18 @@ const char *evl_write_outcome_name(evl_write_outcome o);
 /** Human-readable API name ("v1", "v2", "v3"); parse back with _parse. */
 int evl_influx_api_parse(const char *s, evl_influx_api *out);
 
+struct evh_instance;
+/**
+ * Inside a plugin's configure: read the InfluxDB connection keys of its
+ * config block (url, api, database, retention_policy, org, bucket, user,
+ * password_file, token_file, timeout_ms, connect_timeout_ms) into c, the
+ * defaults of timeout_ms and connect_timeout_ms being what c holds.  The
+ * secrets go to *password and *token (malloc'd or NULL: wipe_free them)
+ * and c points at them.  Every problem is reported through the plugin API
+ * (api, url, user with password_file too); the caller ends with
+ * evh_config_status.
+ */
+void evl_influx_conf_read(struct evh_instance *inst, evl_influx_conf *c,
+                          char **password, char **token);
+
 #endif

@@ -9,10 +9,10 @@ plugins_lib_libevl_la_SOURCES = \
 	plugins/lib/table.c plugins/lib/table.h \
 	plugins/lib/lineproto.c plugins/lib/lineproto.h \
 	plugins/lib/deadletter.c plugins/lib/deadletter.h \
-	plugins/lib/cfgread.h common/rfc3339.c common/rfc3339.h common/wipe.h
+	common/rfc3339.c common/rfc3339.h common/wipe.h
 plugins_lib_libevl_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 plugins_lib_libevl_la_LIBADD = $(JSONC_LIBS)
 plugins_lib_libevl_influx_la_SOURCES = \
-	plugins/lib/influx.c plugins/lib/influx.h
+	plugins/lib/influx.c plugins/lib/influx.h plugins/lib/influx_conf.c
 plugins_lib_libevl_influx_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 plugins_lib_libevl_influx_la_LIBADD = plugins/lib/libevl.la $(CURL_LIBS)

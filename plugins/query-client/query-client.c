@@ -33,38 +33,34 @@ static int client_configure(evh_instance *inst, void **state)
         return EVH_ENOMEM;
     *state = c;
     c->inst = inst;
-    if (evh_config_int(inst, "interval_ms", 10000, 10, 86400000,
-                       &c->interval_ms) ||
-        evh_config_int(inst, "count", 10, 1, 1000000, &c->count) ||
-        evh_config_int(inst, "timeout_ms", 5000, 10, 600000, &c->timeout_ms) ||
-        evh_config_string(inst, "min_criticality_env", "MIN_CRITICALITY",
-                          &c->env_name) ||
-        evh_config_bool(inst, "once", false, &c->once) ||
-        evh_config_string(inst, "format", "table", &format) ||
-        evh_config_string(inst, "output", NULL, &c->output))
-        return EVH_ECONFIG;
+    evh_config_int(inst, "interval_ms", 10000, 10, 86400000, &c->interval_ms);
+    evh_config_int(inst, "count", 10, 1, 1000000, &c->count);
+    evh_config_int(inst, "timeout_ms", 5000, 10, 600000, &c->timeout_ms);
+    evh_config_string(inst, "min_criticality_env", "MIN_CRITICALITY",
+                      &c->env_name);
+    evh_config_bool(inst, "once", false, &c->once);
+    evh_config_string(inst, "format", "table", &format);
+    evh_config_string(inst, "output", NULL, &c->output);
     if (strcmp(format, "table") && strcmp(format, "json"))
-        return evh_config_error(inst, "format",
-                                "expected \"table\" or \"json\", got \"%s\"",
-                                format);
+        evh_config_error(inst, "format",
+                         "expected \"table\" or \"json\", got \"%s\"", format);
     c->json = strcmp(format, "json") == 0;
     const char *v = getenv(c->env_name);
-    if (!v || !*v)
-        return evh_config_error(inst, "min_criticality_env",
-                                "environment variable %s is not set (the "
-                                "client shows events with criticality above "
-                                "it, e.g. %s=5)",
-                                c->env_name, c->env_name);
-    char *end;
+    char *end = NULL;
     errno = 0;
-    long long x = strtoll(v, &end, 10);
-    if (errno || end == v || *end)
-        return evh_config_error(inst, "min_criticality_env",
-                                "environment variable %s is not an integer: "
-                                "\"%.40s\"",
-                                c->env_name, v);
+    long long x = v ? strtoll(v, &end, 10) : 0;
+    if (!v || !*v)
+        evh_config_error(inst, "min_criticality_env",
+                         "environment variable %s is not set (the client "
+                         "shows events with criticality above it, e.g. %s=5)",
+                         c->env_name, c->env_name);
+    else if (errno || end == v || *end)
+        evh_config_error(inst, "min_criticality_env",
+                         "environment variable %s is not an integer: "
+                         "\"%.40s\"",
+                         c->env_name, v);
     c->min_criticality = x;
-    return EVH_OK;
+    return evh_config_status(inst);
 }
 
 static void emit(client *c, const char *text)

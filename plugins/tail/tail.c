@@ -263,15 +263,14 @@ static int tail_configure(evh_instance *inst, void **state)
     t->seen = evh_instance_wiring(inst) & EVH_WIRE_JETSTREAM ? SEEN_JETSTREAM
                                                              : SEEN_CORE;
     int rc = read_filter(t);
-    if (evh_config_string(inst, "format", "table", &format) ||
-        evh_config_string(inst, "output", NULL, &t->output))
-        return EVH_ECONFIG;
+    evh_config_string(inst, "format", "table", &format);
+    evh_config_string(inst, "output", NULL, &t->output);
     if (strcmp(format, "table") && strcmp(format, "json"))
-        return evh_config_error(inst, "format",
-                                "expected \"table\" or \"json\", got \"%s\"",
-                                format);
+        evh_config_error(inst, "format",
+                         "expected \"table\" or \"json\", got \"%s\"", format);
     t->json = strcmp(format, "json") == 0;
-    return rc;
+    int st = evh_config_status(inst);
+    return rc != EVH_OK ? rc : st;
 }
 
 static int tail_start(void *state)
