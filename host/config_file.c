@@ -344,6 +344,89 @@ static void parse_instance(cfg_ctx *cx, host_conf *c, inst_conf *ic,
     ic->fingerprint = cfg_fingerprint(g);
 }
 
+/* Past a string's closing quote; returns it (or EOF). */
+static int skip_string(FILE *f, int *line)
+{
+    int c;
+    while ((c = getc(f)) != EOF && c != '"') {
+        if (c == '\\')
+            c = getc(f);
+        if (c == '\n')
+            (*line)++;
+    }
+    return c;
+}
+
+/* Past the end of a line comment and its newline. */
+static int skip_line(FILE *f, int *line)
+{
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n')
+        ;
+    (*line)++;
+    return c;
+}
+
+/* Past the closing of a block comment; returns a blank. */
+static int skip_block(FILE *f, int *line)
+{
+    int c, p2 = 0;
+    while ((c = getc(f)) != EOF && !(p2 == '*' && c == '/')) {
+        if (c == '\n')
+            (*line)++;
+        p2 = c;
+    }
+    return ' ';
+}
+
+/* c begins a number, not part of a name or of another number. */
+static bool number_start(int c, int prev)
+{
+    bool word = prev == '_' || prev == '.' ||
+                ((prev | 0x20) >= 'a' && (prev | 0x20) <= 'z');
+    return c >= '0' && c <= '9' && !word && !(prev >= '0' && prev <= '9');
+}
+
+static bool beyond_32_bits(const char *tok, bool neg, bool hex)
+{
+    errno = 0;
+    unsigned long long v = strtoull(tok, NULL, 0);
+    return errno == ERANGE ||
+           (hex ? v > 0xffffffffULL
+                : v > (neg ? 2147483648ULL : 2147483647ULL));
+}
+
+/* The number that begins with c: an integer literal libconfig would
+ * truncate is reported.  Returns the character after it. */
+static int check_number(FILE *f, int c, int prev, const char *path, int *line,
+                        int *errors)
+{
+    char tok[64];
+    size_t n = 0;
+    bool neg = prev == '-', hex = false;
+    do {
+        if (n < sizeof tok - 1)
+            tok[n++] = (char)c;
+        c = getc(f);
+        if (n == 1 && tok[0] == '0' && (c | 0x20) == 'x')
+            hex = true;
+        else if (!(c >= '0' && c <= '9') &&
+                 !(hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
+            break;
+    } while (c != EOF);
+    tok[n] = '\0';
+    bool is_float = c == '.' || (c | 0x20) == 'e';
+    if (!is_float && c != 'L' && beyond_32_bits(tok, neg, hex)) {
+        LOG_ERROR("%s:%d: integer %s%s does not fit 32 bits and libconfig "
+                  "would truncate it: write it with an L suffix (%s%sL)",
+                  path, *line, neg ? "-" : "", tok, neg ? "-" : "", tok);
+        (*errors)++;
+    }
+    if (c == '\n')
+        (*line)++;
+    return c;
+}
+
 /*
  * libconfig 1.5 stores a plain integer literal that does not fit 32 bits
  * truncated (3000000000 reads as -1294967296) without a word; only the L
@@ -358,83 +441,26 @@ static int check_int_literals(const char *path)
         return 0;
     int errors = 0, line = 1, c, prev = ' ';
     while ((c = getc(f)) != EOF) {
-        if (c == '\n') {
+        if (c == '\n')
             line++;
-        } else if (c == '"') {
-            while ((c = getc(f)) != EOF && c != '"') {
-                if (c == '\\')
-                    c = getc(f);
-                if (c == '\n')
-                    line++;
-            }
-        } else if (c == '#' || (c == '/' && prev == '/')) {
-            while ((c = getc(f)) != EOF && c != '\n')
-                ;
-            line++;
-        } else if (c == '*' && prev == '/') {
-            int p2 = 0;
-            while ((c = getc(f)) != EOF && !(p2 == '*' && c == '/')) {
-                if (c == '\n')
-                    line++;
-                p2 = c;
-            }
-            c = ' ';
-        } else if (c >= '0' && c <= '9' &&
-                   !(prev == '_' || prev == '.' ||
-                     ((prev | 0x20) >= 'a' && (prev | 0x20) <= 'z')) &&
-                   !(prev >= '0' && prev <= '9')) {
-            char tok[64];
-            size_t n = 0;
-            bool neg = prev == '-';
-            bool hex = false;
-            do {
-                if (n < sizeof tok - 1)
-                    tok[n++] = (char)c;
-                c = getc(f);
-                if (n == 1 && tok[0] == '0' && (c | 0x20) == 'x')
-                    hex = true;
-                else if (!(c >= '0' && c <= '9') &&
-                         !(hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
-                    break;
-            } while (c != EOF);
-            tok[n] = '\0';
-            bool is_float = c == '.' || (c | 0x20) == 'e';
-            bool is_long = c == 'L';
-            if (!is_float && !is_long) {
-                errno = 0;
-                unsigned long long v = strtoull(tok, NULL, 0);
-                bool big = errno == ERANGE ||
-                           (hex ? v > 0xffffffffULL
-                                : v > (neg ? 2147483648ULL : 2147483647ULL));
-                if (big) {
-                    LOG_ERROR("%s:%d: integer %s%s does not fit 32 bits and "
-                              "libconfig would truncate it: write it with an "
-                              "L suffix (%s%sL)",
-                              path, line, neg ? "-" : "", tok, neg ? "-" : "",
-                              tok);
-                    errors++;
-                }
-            }
-            if (c == EOF)
-                break;
-            if (c == '\n')
-                line++;
-        }
+        else if (c == '"')
+            c = skip_string(f, &line);
+        else if (c == '#' || (c == '/' && prev == '/'))
+            c = skip_line(f, &line);
+        else if (c == '*' && prev == '/')
+            c = skip_block(f, &line);
+        else if (number_start(c, prev))
+            c = check_number(f, c, prev, path, &line, &errors);
         prev = c;
     }
     fclose(f);
     return errors;
 }
 
-host_conf *conf_load(const char *path)
+/* libconfig with our options, reading path: false (logged) when the file
+ * cannot be read or parsed. */
+static bool read_file(host_conf *c, const char *path)
 {
-    host_conf *c = calloc(1, sizeof *c);
-    cfg_ctx cx = {.who = "host"};
-
-    if (!c)
-        return NULL;
-    c->refs = 1;
-    c->path = strdup(path);
     config_init(&c->cfg);
     config_set_options(&c->cfg, CONFIG_OPTION_AUTOCONVERT |
                                     CONFIG_OPTION_SEMICOLON_SEPARATORS |
@@ -453,21 +479,66 @@ host_conf *conf_load(const char *path)
     struct stat st;
     if (access(path, R_OK) != 0) {
         LOG_ERROR("%s: cannot read config file: %m", path);
-        conf_unref(c);
-        return NULL;
+        return false;
     }
     /* libconfig calls a directory a "syntax error: file I/O error". */
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         LOG_ERROR("%s: cannot read config file: %s", path,
                   S_ISDIR(st.st_mode) ? "it is a directory"
                                       : "not a regular file");
-        conf_unref(c);
-        return NULL;
+        return false;
     }
     if (!config_read_file(&c->cfg, path)) {
         const char *f = config_error_file(&c->cfg);
         LOG_ERROR("%s:%d: syntax error: %s", f ? f : path,
                   config_error_line(&c->cfg), config_error_text(&c->cfg));
+        return false;
+    }
+    return true;
+}
+
+/* The `plugins` list; returns it (NULL when absent). */
+static config_setting_t *parse_plugins(cfg_ctx *cx, host_conf *c,
+                                       config_setting_t *root)
+{
+    config_setting_t *pl = cfg_lookup(root, "plugins");
+    if (!pl) {
+        cfg_error(cx, root, "plugins",
+                  "required: a list of plugin instances ( { plugin = ...; } )");
+        return NULL;
+    }
+    if (config_setting_type(pl) != CONFIG_TYPE_LIST &&
+        config_setting_type(pl) != CONFIG_TYPE_ARRAY) {
+        cfg_error(cx, root, "plugins", "expected a list ( {...}, {...} )");
+        return pl;
+    }
+    int n = config_setting_length(pl);
+    c->insts = calloc((size_t)(n ? n : 1), sizeof *c->insts);
+    if (!c->insts) {
+        cfg_error(cx, root, "plugins", "out of memory");
+        return pl;
+    }
+    for (int i = 0; i < n; i++) {
+        c->ninsts = i + 1;
+        parse_instance(cx, c, &c->insts[i],
+                       config_setting_get_elem(pl, (unsigned)i), i);
+    }
+    for (int i = 0; i < n; i++)
+        cfg_check_unknown(cx, config_setting_get_elem(pl, (unsigned)i),
+                          c->insts[i].config);
+    return pl;
+}
+
+host_conf *conf_load(const char *path)
+{
+    host_conf *c = calloc(1, sizeof *c);
+    cfg_ctx cx = {.who = "host"};
+
+    if (!c)
+        return NULL;
+    c->refs = 1;
+    c->path = strdup(path);
+    if (!read_file(c, path)) {
         conf_unref(c);
         return NULL;
     }
@@ -475,31 +546,7 @@ host_conf *conf_load(const char *path)
     config_setting_t *root = config_root_setting(&c->cfg);
     parse_host(&cx, c, root);
     parse_nats(&cx, c, root);
-
-    config_setting_t *pl = cfg_lookup(root, "plugins");
-    if (!pl) {
-        cfg_error(&cx, root, "plugins",
-                  "required: a list of plugin instances ( { plugin = ...; } )");
-    } else if (config_setting_type(pl) != CONFIG_TYPE_LIST &&
-               config_setting_type(pl) != CONFIG_TYPE_ARRAY) {
-        cfg_error(&cx, root, "plugins", "expected a list ( {...}, {...} )");
-    } else {
-        int n = config_setting_length(pl);
-        c->insts = calloc((size_t)(n ? n : 1), sizeof *c->insts);
-        if (!c->insts) {
-            cfg_error(&cx, root, "plugins", "out of memory");
-        } else {
-            for (int i = 0; i < n; i++) {
-                c->ninsts = i + 1;
-                parse_instance(&cx, c, &c->insts[i],
-                               config_setting_get_elem(pl, (unsigned)i), i);
-            }
-            for (int i = 0; i < n; i++)
-                cfg_check_unknown(&cx,
-                                  config_setting_get_elem(pl, (unsigned)i),
-                                  c->insts[i].config);
-        }
-    }
+    config_setting_t *pl = parse_plugins(&cx, c, root);
     /* Top-level groups other than the instances' `config` blocks. */
     int len = config_setting_length(root);
     for (int i = 0; i < len; i++) {

@@ -75,18 +75,13 @@ static bool conn_send_asap(const host_conf *c)
     return true;
 }
 
-natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
+/* Servers, reconnection and pings. */
+static natsStatus set_basics(natsOptions *o, const host_conf *c)
 {
     const nats_conf *n = &c->nats;
-    natsOptions *o = NULL;
-    natsStatus s = natsOptions_Create(&o);
-    char err[512];
-
-    if (s == NATS_OK && n->env_url) {
-        s = natsOptions_SetURL(o, n->env_url);
-    } else if (s == NATS_OK) {
-        s = natsOptions_SetServers(o, n->servers, n->nservers);
-    }
+    natsStatus s = n->env_url
+                       ? natsOptions_SetURL(o, n->env_url)
+                       : natsOptions_SetServers(o, n->servers, n->nservers);
     if (s == NATS_OK)
         s = natsOptions_SetName(o, n->conn_name);
     if (s == NATS_OK)
@@ -108,60 +103,98 @@ natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
         s = natsOptions_SetMaxPingsOut(o, (int)n->max_pings_out);
     if (s == NATS_OK)
         s = natsOptions_SetSendAsap(o, conn_send_asap(c));
-    if (s == NATS_OK && h) {
-        s = natsOptions_SetDisconnectedCB(o, on_disconnected, h);
-        if (s == NATS_OK)
-            s = natsOptions_SetReconnectedCB(o, on_reconnected, h);
-        if (s == NATS_OK)
-            s = natsOptions_SetClosedCB(o, on_closed, h);
-        if (s == NATS_OK)
-            s = natsOptions_SetErrorHandler(o, on_error, h);
+    return s;
+}
+
+static natsStatus set_callbacks(natsOptions *o, evh_host *h)
+{
+    natsStatus s = natsOptions_SetDisconnectedCB(o, on_disconnected, h);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectedCB(o, on_reconnected, h);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(o, on_closed, h);
+    if (s == NATS_OK)
+        s = natsOptions_SetErrorHandler(o, on_error, h);
+    return s;
+}
+
+static natsStatus set_tls(natsOptions *o, const nats_conf *n)
+{
+    char keyp[4096];
+    natsStatus s = natsOptions_SetSecure(o, true);
+    if (s == NATS_OK && n->tls_ca_file)
+        s = natsOptions_LoadCATrustedCertificates(o, n->tls_ca_file);
+    if (s == NATS_OK && n->tls_cert_file)
+        s = natsOptions_LoadCertificatesChain(
+            o, n->tls_cert_file,
+            secret_path(n->tls_key_file, keyp, sizeof keyp));
+    if (s == NATS_OK && n->tls_hostname)
+        s = natsOptions_SetExpectedHostname(o, n->tls_hostname);
+    if (s == NATS_OK && n->tls_skip_verify)
+        s = natsOptions_SkipServerVerification(o, true);
+    if (s != NATS_OK)
+        LOG_ERROR("nats.tls: %s", nats_GetLastError(NULL));
+    return s;
+}
+
+/* user + password_file, read now and wiped after use. */
+static natsStatus set_user(natsOptions *o, const nats_conf *n)
+{
+    char err[512], *pw = NULL;
+    if (n->password_file) {
+        pw = secret_read(n->password_file, err, sizeof err);
+        if (!pw) {
+            LOG_ERROR("nats.password_file: %s", err);
+            return NATS_ERR;
+        }
     }
-    char keyp[4096], credsp[4096], seedp[4096];
-    if (s == NATS_OK && n->tls) {
-        s = natsOptions_SetSecure(o, true);
-        if (s == NATS_OK && n->tls_ca_file)
-            s = natsOptions_LoadCATrustedCertificates(o, n->tls_ca_file);
-        if (s == NATS_OK && n->tls_cert_file)
-            s = natsOptions_LoadCertificatesChain(
-                o, n->tls_cert_file,
-                secret_path(n->tls_key_file, keyp, sizeof keyp));
-        if (s == NATS_OK && n->tls_hostname)
-            s = natsOptions_SetExpectedHostname(o, n->tls_hostname);
-        if (s == NATS_OK && n->tls_skip_verify)
-            s = natsOptions_SkipServerVerification(o, true);
-        if (s != NATS_OK)
-            LOG_ERROR("nats.tls: %s", nats_GetLastError(NULL));
+    natsStatus s = natsOptions_SetUserInfo(o, n->user, pw ? pw : "");
+    secret_free(pw);
+    return s;
+}
+
+static natsStatus set_token(natsOptions *o, const nats_conf *n)
+{
+    char err[512];
+    char *tok = secret_read(n->token_file, err, sizeof err);
+    if (!tok) {
+        LOG_ERROR("nats.token_file: %s", err);
+        return NATS_ERR;
     }
-    if (s == NATS_OK && n->creds_file)
+    natsStatus s = natsOptions_SetToken(o, tok);
+    secret_free(tok);
+    return s;
+}
+
+static natsStatus set_auth(natsOptions *o, const nats_conf *n)
+{
+    char credsp[4096], seedp[4096];
+    natsStatus s = NATS_OK;
+    if (n->creds_file)
         s = natsOptions_SetUserCredentialsFromFiles(
             o, secret_path(n->creds_file, credsp, sizeof credsp), NULL);
     if (s == NATS_OK && n->nkey_seed_file)
         s = natsOptions_SetNKeyFromSeed(
             o, n->nkey, secret_path(n->nkey_seed_file, seedp, sizeof seedp));
-    if (s == NATS_OK && n->user) {
-        char *pw = NULL;
-        if (n->password_file) {
-            pw = secret_read(n->password_file, err, sizeof err);
-            if (!pw) {
-                LOG_ERROR("nats.password_file: %s", err);
-                s = NATS_ERR;
-            }
-        }
-        if (s == NATS_OK)
-            s = natsOptions_SetUserInfo(o, n->user, pw ? pw : "");
-        secret_free(pw);
-    }
-    if (s == NATS_OK && n->token_file) {
-        char *tok = secret_read(n->token_file, err, sizeof err);
-        if (!tok) {
-            LOG_ERROR("nats.token_file: %s", err);
-            s = NATS_ERR;
-        } else {
-            s = natsOptions_SetToken(o, tok);
-            secret_free(tok);
-        }
-    }
+    if (s == NATS_OK && n->user)
+        s = set_user(o, n);
+    if (s == NATS_OK && n->token_file)
+        s = set_token(o, n);
+    return s;
+}
+
+natsStatus conn_options(const host_conf *c, evh_host *h, natsOptions **out)
+{
+    natsOptions *o = NULL;
+    natsStatus s = natsOptions_Create(&o);
+    if (s == NATS_OK)
+        s = set_basics(o, c);
+    if (s == NATS_OK && h)
+        s = set_callbacks(o, h);
+    if (s == NATS_OK && c->nats.tls)
+        s = set_tls(o, &c->nats);
+    if (s == NATS_OK)
+        s = set_auth(o, &c->nats);
     if (s != NATS_OK) {
         natsOptions_Destroy(o);
         return s;
