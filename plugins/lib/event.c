@@ -222,10 +222,10 @@ static size_t lone_surrogate(const char *data, size_t len)
     return len;
 }
 
-int evl_event_parse(const char *data, size_t len, size_t max_len,
-                    evl_event *ev, char *err, size_t errlen)
+/* What json-c is not asked to judge: size, UTF-8, lone surrogates. */
+static int check_text(const char *data, size_t len, size_t max_len,
+                      char *err, size_t errlen)
 {
-    memset(ev, 0, sizeof *ev);
     if (max_len == 0)
         max_len = EVL_EVENT_MAX_BYTES;
     if (len > max_len)
@@ -241,10 +241,18 @@ int evl_event_parse(const char *data, size_t len, size_t max_len,
         return fail(err, errlen,
                     "not JSON: unpaired UTF-16 surrogate escape at byte %zu",
                     bad);
+    return 0;
+}
 
+/* One JSON object and nothing after it but blanks; NULL (err) if not. */
+static json_object *parse_object(const char *data, size_t len, char *err,
+                                 size_t errlen)
+{
     json_tokener *tok = json_tokener_new_ex(EVENT_MAX_DEPTH);
-    if (!tok)
-        return fail(err, errlen, "out of memory");
+    if (!tok) {
+        fail(err, errlen, "out of memory");
+        return NULL;
+    }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
                                     JSON_TOKENER_VALIDATE_UTF8);
     json_object *obj = json_tokener_parse_ex(tok, data, (int)len);
@@ -255,79 +263,91 @@ int evl_event_parse(const char *data, size_t len, size_t max_len,
     if (!obj || jerr != json_tokener_success) {
         json_object_put(obj);
         if (jerr == json_tokener_continue)
-            return fail(err, errlen, "not JSON: truncated input");
-        return fail(err, errlen, "not JSON: %s at byte %zu",
-                    json_tokener_error_desc(jerr), used);
+            fail(err, errlen, "not JSON: truncated input");
+        else
+            fail(err, errlen, "not JSON: %s at byte %zu",
+                 json_tokener_error_desc(jerr), used);
+        return NULL;
     }
     while (used < len && (data[used] == ' ' || data[used] == '\t' ||
                           data[used] == '\n' || data[used] == '\r'))
         used++;
     if (used != len) {
         json_object_put(obj);
-        return fail(err, errlen, "not JSON: trailing data at byte %zu", used);
+        fail(err, errlen, "not JSON: trailing data at byte %zu", used);
+        return NULL;
     }
     if (!json_object_is_type(obj, json_type_object)) {
         json_object_put(obj);
-        return fail(err, errlen, "not a JSON object");
+        fail(err, errlen, "not a JSON object");
+        return NULL;
     }
+    return obj;
+}
 
+static int want_string(json_object *v, const char *key, char *err,
+                       size_t errlen)
+{
+    if (json_object_is_type(v, json_type_string))
+        return 0;
+    return fail(err, errlen, "\"%s\" must be a string, got %s", key,
+                json_type_to_name(json_object_get_type(v)));
+}
+
+/* The three keys of obj into ev (pointing into obj). */
+static int read_fields(json_object *obj, const char *data, size_t len,
+                       evl_event *ev, char *err, size_t errlen)
+{
     json_object *c, *t, *m;
-    if (!json_object_object_get_ex(obj, "criticality", &c)) {
-        json_object_put(obj);
+    if (!json_object_object_get_ex(obj, "criticality", &c))
         return fail(err, errlen, "missing key \"criticality\"");
-    }
-    if (!json_object_object_get_ex(obj, "timestamp", &t)) {
-        json_object_put(obj);
+    if (!json_object_object_get_ex(obj, "timestamp", &t))
         return fail(err, errlen, "missing key \"timestamp\"");
-    }
-    if (!json_object_object_get_ex(obj, "eventMessage", &m)) {
-        json_object_put(obj);
+    if (!json_object_object_get_ex(obj, "eventMessage", &m))
         return fail(err, errlen, "missing key \"eventMessage\"");
-    }
     if (evl_json_int64(c, data, len, &ev->criticality) != 0) {
-        int type = json_object_get_type(c);
-        json_object_put(obj);
-        if (type == json_type_int)
+        if (json_object_is_type(c, json_type_int))
             return fail(err, errlen, "\"criticality\" out of the int64 range");
         return fail(err, errlen, "\"criticality\" must be an integer, got %s",
-                    json_type_to_name((enum json_type)type));
+                    json_type_to_name(json_object_get_type(c)));
     }
-    if (!json_object_is_type(t, json_type_string)) {
-        int type = json_object_get_type(t);
-        json_object_put(obj);
-        return fail(err, errlen, "\"timestamp\" must be a string, got %s",
-                    json_type_to_name((enum json_type)type));
-    }
-    if (!json_object_is_type(m, json_type_string)) {
-        int type = json_object_get_type(m);
-        json_object_put(obj);
-        return fail(err, errlen, "\"eventMessage\" must be a string, got %s",
-                    json_type_to_name((enum json_type)type));
-    }
+    if (want_string(t, "timestamp", err, errlen) ||
+        want_string(m, "eventMessage", err, errlen))
+        return -1;
     ev->timestamp = json_object_get_string(t);
     size_t tlen = (size_t)json_object_get_string_len(t);
     int trc = evl_time_parse(ev->timestamp, tlen, &ev->time_ns);
-    if (trc == -2) {
-        json_object_put(obj);
+    if (trc == -2)
         return fail(err, errlen,
                     "\"timestamp\" is outside InfluxDB's time range "
                     "(1677-09-21T00:12:43.145224194Z to "
                     "2262-04-11T23:47:16.854775806Z)");
-    }
-    if (trc != 0) {
-        json_object_put(obj);
+    if (trc != 0)
         return fail(err, errlen,
                     "\"timestamp\" is not an RFC 3339 date-time with a zone "
                     "(e.g. 2026-11-22T14:00:00.123Z)");
-    }
     ev->message = json_object_get_string(m);
     ev->message_len = (size_t)json_object_get_string_len(m);
     /* "\u0000" is valid JSON but no text: C consumers (and InfluxDB's
      * line protocol) would cut the message there.  Found by fuzz-event. */
-    if (memchr(ev->message, '\0', ev->message_len)) {
+    if (memchr(ev->message, '\0', ev->message_len))
+        return fail(err, errlen, "\"eventMessage\" contains a NUL character");
+    return 0;
+}
+
+int evl_event_parse(const char *data, size_t len, size_t max_len,
+                    evl_event *ev, char *err, size_t errlen)
+{
+    memset(ev, 0, sizeof *ev);
+    if (check_text(data, len, max_len, err, errlen) != 0)
+        return -1;
+    json_object *obj = parse_object(data, len, err, errlen);
+    if (!obj)
+        return -1;
+    if (read_fields(obj, data, len, ev, err, errlen) != 0) {
         json_object_put(obj);
         memset(ev, 0, sizeof *ev);
-        return fail(err, errlen, "\"eventMessage\" contains a NUL character");
+        return -1;
     }
     ev->obj = obj;
     return 0;

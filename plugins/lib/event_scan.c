@@ -183,6 +183,19 @@ static bool key_is(const char *k, size_t n, const char *want, size_t wn)
     return n == wn && memcmp(k, want, n) == 0;
 }
 
+/* The string value of a key allowed once, NUL-terminated in scratch. */
+static int scan_text(scan *s, evl_buf *scratch, bool *have, size_t *off,
+                     size_t *n)
+{
+    if (*have || s->p >= s->end || *s->p != '"')
+        return SCAN_DEFER;
+    *have = true;
+    int rc = scan_string(s, scratch, off, n);
+    if (rc == SCAN_OK && evl_buf_addc(scratch, '\0') != 0)
+        rc = SCAN_DEFER;
+    return rc;
+}
+
 int evl_event_scan(const char *data, size_t len, size_t max_len,
                    evl_event *ev, evl_buf *scratch)
 {
@@ -224,19 +237,9 @@ int evl_event_scan(const char *data, size_t len, size_t max_len,
             have_c = true;
             rc = scan_int64(&s, &ev->criticality);
         } else if (key_is(key, kn, "timestamp", 9)) {
-            if (have_t || s.p >= s.end || *s.p != '"')
-                return SCAN_DEFER;
-            have_t = true;
-            rc = scan_string(&s, scratch, &ts_off, &ts_n);
-            if (rc == SCAN_OK && evl_buf_addc(scratch, '\0') != 0)
-                rc = SCAN_DEFER;
+            rc = scan_text(&s, scratch, &have_t, &ts_off, &ts_n);
         } else if (key_is(key, kn, "eventMessage", 12)) {
-            if (have_m || s.p >= s.end || *s.p != '"')
-                return SCAN_DEFER;
-            have_m = true;
-            rc = scan_string(&s, scratch, &msg_off, &msg_n);
-            if (rc == SCAN_OK && evl_buf_addc(scratch, '\0') != 0)
-                rc = SCAN_DEFER;
+            rc = scan_text(&s, scratch, &have_m, &msg_off, &msg_n);
         } else {
             rc = skip_value(&s);
         }

@@ -219,26 +219,18 @@ static int add_tag(evl_buf *b, const char *k, const char *v)
     return evl_lp_key(b, v, strlen(v));
 }
 
-int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
-                 uint64_t slot, const char *writer, char *err, size_t errlen)
+/* The band, the configured tags present in the event, the writer. */
+static int put_tags(evl_buf *b, size_t mark, const evl_lp_map *map,
+                    const evl_event *ev, const char *writer, char *err,
+                    size_t errlen)
 {
-    size_t mark = b->len;
-    const char *meas = map && map->measurement ? map->measurement : "event";
-    int64_t t, sub;
-
-    if (evl_point_time(ev->time_ns, slot, &t, &sub) != 0)
-        return fail(b, mark, err, errlen,
-                    "timestamp outside the range InfluxDB stores "
-                    "(1677-09-21 .. 2262-04-11)");
-    if (evl_lp_measurement(b, meas, strlen(meas)) != 0)
-        return fail(b, mark, err, errlen, "bad measurement name");
-    if (map && map->crit_band_tag) {
+    if (map->crit_band_tag) {
         char band[EVL_CRIT_BAND_LEN];
         evl_crit_band(ev->criticality, band);
         if (add_tag(b, map->crit_band_tag, band) != 0)
             return fail(b, mark, err, errlen, "bad criticality band tag key");
     }
-    for (size_t i = 0; map && i < map->ntags; i++) {
+    for (size_t i = 0; i < map->ntags; i++) {
         json_object *v;
         const char *k = map->tags[i];
         if (!ev->obj || !json_object_object_get_ex(ev->obj, k, &v) || !v)
@@ -253,18 +245,16 @@ int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
                         "trailing backslash, or not a string/number/bool)",
                         k);
     }
-    if (map && map->writer_tag && writer && add_tag(b, map->writer_tag, writer))
+    if (map->writer_tag && writer && add_tag(b, map->writer_tag, writer))
         return fail(b, mark, err, errlen, "writer tag: not a tag value");
-    if (evl_buf_adds(b, " criticality=") != 0 ||
-        evl_buf_add_i64(b, (long long)ev->criticality) != 0 ||
-        evl_buf_adds(b, "i,eventMessage=") != 0 ||
-        evl_lp_string(b, ev->message, ev->message_len) != 0)
-        return fail(b, mark, err, errlen, "out of memory");
-    if (sub != 0 && (evl_buf_adds(b, "," EVL_POINT_SUB_FIELD "=") != 0 ||
-                     evl_buf_add_i64(b, (long long)sub) != 0 ||
-                     evl_buf_addc(b, 'i') != 0))
-        return fail(b, mark, err, errlen, "out of memory");
-    for (size_t i = 0; map && i < map->nfields; i++) {
+    return 0;
+}
+
+/* The configured extra fields present in the event. */
+static int put_fields(evl_buf *b, size_t mark, const evl_lp_map *map,
+                      const evl_event *ev, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < map->nfields; i++) {
         json_object *v;
         const char *k = map->fields[i];
         if (!ev->obj || !json_object_object_get_ex(ev->obj, k, &v) || !v)
@@ -276,6 +266,35 @@ int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
             return fail(b, mark, err, errlen,
                         "field \"%s\": not a string, number or bool", k);
     }
+    return 0;
+}
+
+int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
+                 uint64_t slot, const char *writer, char *err, size_t errlen)
+{
+    size_t mark = b->len;
+    const char *meas = map && map->measurement ? map->measurement : "event";
+    int64_t t, sub;
+
+    if (evl_point_time(ev->time_ns, slot, &t, &sub) != 0)
+        return fail(b, mark, err, errlen,
+                    "timestamp outside the range InfluxDB stores "
+                    "(1677-09-21 .. 2262-04-11)");
+    if (evl_lp_measurement(b, meas, strlen(meas)) != 0)
+        return fail(b, mark, err, errlen, "bad measurement name");
+    if (map && put_tags(b, mark, map, ev, writer, err, errlen) != 0)
+        return -1;
+    if (evl_buf_adds(b, " criticality=") != 0 ||
+        evl_buf_add_i64(b, (long long)ev->criticality) != 0 ||
+        evl_buf_adds(b, "i,eventMessage=") != 0 ||
+        evl_lp_string(b, ev->message, ev->message_len) != 0)
+        return fail(b, mark, err, errlen, "out of memory");
+    if (sub != 0 && (evl_buf_adds(b, "," EVL_POINT_SUB_FIELD "=") != 0 ||
+                     evl_buf_add_i64(b, (long long)sub) != 0 ||
+                     evl_buf_addc(b, 'i') != 0))
+        return fail(b, mark, err, errlen, "out of memory");
+    if (map && put_fields(b, mark, map, ev, err, errlen) != 0)
+        return -1;
     if (evl_buf_addc(b, ' ') != 0 || evl_buf_add_i64(b, (long long)t) != 0 ||
         evl_buf_addc(b, '\n') != 0)
         return fail(b, mark, err, errlen, "out of memory");
