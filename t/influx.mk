@@ -24,3 +24,8 @@ TESTS += t/unit/test-ingest-batch t/2008-http-ingest.t t/2009-http-nginx.t \
 	t/2012-http-ingest-atomic.t
 endif
 EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t t/2012-http-ingest-atomic.t
+
+# The query request members (issue 18): 7xxx.
+QUERY_TESTS = t/7001-query-members.t
+TESTS += $(QUERY_TESTS)
+EXTRA_DIST += $(QUERY_TESTS)
