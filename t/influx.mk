@@ -29,3 +29,7 @@ EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t t/2012-http-ingest-atomic
 QUERY_TESTS = t/7001-query-members.t
 TESTS += $(QUERY_TESTS)
 EXTRA_DIST += $(QUERY_TESTS)
+if HTTP_INGEST
+TESTS += t/7002-http-query.t
+endif
+EXTRA_DIST += t/7002-http-query.t
