@@ -41,7 +41,12 @@ points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
 wait_for 60 points_ge $M
 is "$(influx_count q event)" $M "$M events stored"
 
-req() { "$NATSCLI" req "$NATS_URL" query "$1" 5000; }
+mkdir -p "$T/answers"
+nreq=0
+req() { # keeps every answer for the schema check at the end
+    nreq=$((nreq + 1))
+    "$NATSCLI" req "$NATS_URL" query "$1" 5000 | tee "$T/answers/$nreq.json"
+}
 norm() { jq -c -L "$top_srcdir/t/lib" 'include "points"; .events | map({criticality, eventMessage, timestamp: (.timestamp | norm_ts)})'; }
 # want N 'jq condition on . (ts is the normalised timestamp)'
 want() {
@@ -188,4 +193,8 @@ is "$(req '{"last_events_count":10,"since":"1h","contains":"sshd"}' | jq -c '[.e
 
 stop_evhost h
 is "$?" 0 "host stopped cleanly"
+if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    out=$(python3 "$top_srcdir/t/tools/openapi-check.py" "$top_srcdir/docs/openapi.yaml" QueryReply "$T"/answers/*.json 2>&1)
+    is "$?" 0 "every answer ($(ls "$T"/answers | wc -l)) fits QueryReply in docs/openapi.yaml $out"
+fi
 done_testing

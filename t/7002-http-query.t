@@ -122,4 +122,19 @@ stop_evhost w
 is "$?" 0 "second host stopped cleanly"
 stop_evhost h
 is "$?" 0 "host stopped cleanly"
+
+# Every answer against docs/openapi.yaml.
+if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    CHECK="python3 $top_srcdir/t/tools/openapi-check.py $top_srcdir/docs/openapi.yaml"
+    out=$($CHECK EventsReply "$ANS"/http-events-200-*.json 2>&1)
+    is "$?" 0 "every 200 of /events fits EventsReply ($(ls "$ANS"/http-events-200-*.json | wc -l) answers) $out"
+    out=$($CHECK CountsReply "$ANS"/http-counts-200-*.json 2>&1)
+    is "$?" 0 "every 200 of /events/counts fits CountsReply ($(ls "$ANS"/http-counts-200-*.json | wc -l) answers) $out"
+    out=$($CHECK HttpError $(ls "$ANS"/http-*.json | grep -v -- '-200-') 2>&1)
+    is "$?" 0 "every HTTP error fits HttpError ($(ls "$ANS"/http-*.json | grep -vc -- '-200-') answers) $out"
+    out=$($CHECK Health "$ANS"/http-other-200-*.json 2>&1)
+    is "$?" 0 "/healthz fits Health $out"
+    out=$($CHECK QueryReply "$ANS"/nats-*.json 2>&1)
+    is "$?" 0 "every NATS answer fits QueryReply ($(ls "$ANS"/nats-*.json | wc -l) answers) $out"
+fi
 done_testing

@@ -33,3 +33,5 @@ if HTTP_INGEST
 TESTS += t/7002-http-query.t
 endif
 EXTRA_DIST += t/7002-http-query.t
+TESTS += t/7003-openapi.t
+EXTRA_DIST += t/7003-openapi.t t/tools/openapi-check.py docs/openapi.yaml
