@@ -42,10 +42,8 @@ wait_for 60 points_ge $M
 is "$(influx_count q event)" $M "$M events stored"
 
 mkdir -p "$T/answers"
-nreq=0
 req() { # keeps every answer for the schema check at the end
-    nreq=$((nreq + 1))
-    "$NATSCLI" req "$NATS_URL" query "$1" 5000 | tee "$T/answers/$nreq.json"
+    "$NATSCLI" req "$NATS_URL" query "$1" 5000 | tee "$(mktemp -p "$T/answers" --suffix=.json a-XXXXXX)"
 }
 norm() { jq -c -L "$top_srcdir/t/lib" 'include "points"; .events | map({criticality, eventMessage, timestamp: (.timestamp | norm_ts)})'; }
 # want N 'jq condition on . (ts is the normalised timestamp)'

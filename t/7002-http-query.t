@@ -40,14 +40,12 @@ points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
 wait_for 60 points_ge 60
 is "$(influx_count q event)" 60 "60 events stored"
 
-n=0
 get() { # path+query [curl args] -> "STATUS BODY"; keeps the answer
     local body st
-    n=$((n + 1))
     st=$(curl -sS -o "$T/body" -w '%{http_code}' -H "${AUTH-Authorization: Bearer s3cret-token}" "${@:2}" "http://127.0.0.1:$PORT$1")
     body=$(cat "$T/body")
     case "$1" in /events/counts*) kind=counts ;; /events*) kind=events ;; *) kind=other ;; esac
-    printf '%s\n' "$body" >"$ANS/http-$kind-$st-$n.json"
+    printf '%s\n' "$body" >"$(mktemp -p "$ANS" --suffix=.json "http-$kind-$st-XXXXXX")"
     printf '%s %s' "$st" "$body"
 }
 nats() { "$NATSCLI" req "$NATS_URL" query "$1" 5000; }
@@ -55,7 +53,7 @@ same() { # description path request-json
     local h r
     h=$(get "$2")
     r=$(nats "$3")
-    printf '%s\n' "$r" >"$ANS/nats-$((n)).json"
+    printf '%s\n' "$r" >"$(mktemp -p "$ANS" --suffix=.json nats-XXXXXX)"
     is "${h%% *}" 200 "$1: 200"
     is "$(printf '%s' "${h#* }" | jq -c .)" "$(printf '%s' "$r" | jq -c .)" "$1: the reader's answer over NATS"
 }
