@@ -35,3 +35,5 @@ endif
 EXTRA_DIST += t/7002-http-query.t
 TESTS += t/7003-openapi.t
 EXTRA_DIST += t/7003-openapi.t t/tools/openapi-check.py docs/openapi.yaml
+TESTS += t/7004-client-tail-conditions.t
+EXTRA_DIST += t/7004-client-tail-conditions.t
