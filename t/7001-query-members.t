@@ -139,6 +139,29 @@ is "$joined" "$same_full" "paging inside one millisecond: the pages in the order
 is "$pages" 7 "paging inside one millisecond: 7 pages"
 M=$((M + 20))
 cat "$T/same.jsonl" >>"$T/set.jsonl"
+
+# ... and among sub-millisecond instants of one millisecond, where the
+# reader takes the boundary by TOP(sub_ns, k) (before the fix, the answer
+# that ended there lost its next).
+for k in $(seq 1 20); do
+    printf '{"criticality":41,"timestamp":"2024-06-03T00:00:00.000%06dZ","eventMessage":"same ms #%d"}\n' $((k * 37)) "$k"
+done >"$T/samems.jsonl"
+"$NATSCLI" pub "$NATS_URL" events "$T/samems.jsonl"
+wait_for 60 points_ge $((M + 20))
+body='{"last_events_count":3,"criticality_in":[41]}' joined='[]' pages=0
+while [ $pages -lt 50 ]; do
+    r=$(req "$body")
+    pages=$((pages + 1))
+    joined=$(jq -c -n --argjson a "$joined" --argjson b "$(printf '%s' "$r" | norm)" '$a + $b')
+    nxt=$(printf '%s' "$r" | jq -r '.next // empty')
+    [ -z "$nxt" ] && break
+    body="{\"last_events_count\":3,\"criticality_in\":[41],\"before\":\"$nxt\"}"
+done
+is "$joined" "$(jq -c -s -L "$top_srcdir/t/lib" 'include "points"; map({criticality, eventMessage, timestamp: (.timestamp | norm_ts)}) | sort_by(.timestamp) | reverse' "$T/samems.jsonl")" \
+    "paging by 3 among sub-millisecond instants of one millisecond: jq's order, all 20"
+is "$pages" 7 "paging among sub-millisecond instants: 7 pages"
+M=$((M + 20))
+cat "$T/samems.jsonl" >>"$T/set.jsonl"
 is "$(req '{"last_events_count":10,"min_criticality":5}' | jq -c 'keys')" '["events"]' \
     "classic request: no next, even with more events"
 is "$(req '{"last_events_count":3,"min_criticality":5,"max_criticality":99}' | jq -c 'keys')" '["events","next"]' \

@@ -515,7 +515,8 @@ static json_object *event_json(const row *w)
  * place of body's in that millisecond, the cursor millisecond's after the
  * cursor. */
 static row *merge_rows(const rows *main, const rows *edge, bool boundary,
-                       const rows *after, const query_request *req, size_t *n)
+                       const rows *after, const query_request *req, size_t *n,
+                       size_t *nafter)
 {
     row *all = calloc(main->n + edge->n + after->n + 1, sizeof *all);
     if (!all)
@@ -527,9 +528,12 @@ static row *merge_rows(const rows *main, const rows *edge, bool boundary,
             all[(*n)++] = main->v[i];
     for (size_t i = 0; i < edge->n; i++)
         all[(*n)++] = edge->v[i];
+    *nafter = 0;
     for (size_t i = 0; i < after->n; i++)
-        if (after_cursor(&after->v[i], &req->before))
+        if (after_cursor(&after->v[i], &req->before)) {
             all[(*n)++] = after->v[i];
+            (*nafter)++;
+        }
     qsort(all, *n, sizeof *all, row_cmp);
     return all;
 }
@@ -542,17 +546,21 @@ char *query_reply_from_influx(const char *body, const char *boundary,
     char *out = NULL;
     row *all = NULL;
     json_object *reply = NULL;
-    size_t n = 0, count = (size_t)req->last_events_count;
+    size_t n = 0, nafter = 0, count = (size_t)req->last_events_count;
 
     if (rows_parse(body, &main, err, errlen) != 0 ||
         (boundary && rows_parse(boundary, &edge, err, errlen) != 0) ||
         (after && rows_parse(after, &aft, err, errlen) != 0))
         goto done;
-    if (!(all = merge_rows(&main, &edge, boundary != NULL, &aft, req, &n))) {
+    if (!(all = merge_rows(&main, &edge, boundary != NULL, &aft, req, &n,
+                           &nafter))) {
         fail(err, errlen, "out of memory");
         goto done;
     }
-    bool more = n > count;
+    /* More match when the rows exceed the count -- or when the SELECT
+     * alone (which asked for one more) did: the boundary millisecond's
+     * TOP gives only the rows the answer keeps. */
+    bool more = n > count || main.n + nafter > count;
     if (more)
         n = count;
     json_object *events = json_object_new_array();
