@@ -207,7 +207,8 @@ static int tally_cmp(const void *a, const void *b)
 /* Sorted, equal (time, criticality) summed, as the reply's JSON. */
 static char *tallies_json(tallies *t, const query_request *req)
 {
-    qsort(t->v, t->n, sizeof *t->v, tally_cmp);
+    if (t->n > 1)
+        qsort(t->v, t->n, sizeof *t->v, tally_cmp);
     evl_buf b = {0};
     char line[160], ts[40];
     int bad = evl_buf_adds(&b, "{\"counts\":[");
