@@ -35,10 +35,10 @@ host_cfg "$T/h.cfg" h "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
 { plugin = \"influx-query\"; name = \"reader\"; subscribe = \"query\"; queue = \"readers\";
   config = { url = \"$INFLUX_URL\"; database = \"q\"; timeout_ms = 3000; }; }"
 start_evhost h "$T/h.cfg"
-wait_running "$T/h.cfg" 60
+wait_running "$T/h.cfg" 120
 "$NATSCLI" pub "$NATS_URL" events "$T/set.jsonl"
 points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
-wait_for 60 points_ge $M
+wait_for 120 points_ge $M
 is "$(influx_count q event)" $M "$M events stored"
 
 mkdir -p "$T/answers"
@@ -122,7 +122,7 @@ for k in $(seq 1 20); do
     printf '{"criticality":40,"timestamp":"2024-06-02T00:00:00Z","eventMessage":"same second #%d"}\n' "$k"
 done >"$T/same.jsonl"
 "$NATSCLI" pub "$NATS_URL" events "$T/same.jsonl"
-wait_for 60 points_ge $((M + 20))
+wait_for 120 points_ge $((M + 20))
 same_full=$(req '{"last_events_count":100,"criticality_in":[40]}' | norm)
 body='{"last_events_count":3,"criticality_in":[40]}' joined='[]' pages=0
 while [ $pages -lt 50 ]; do
@@ -147,7 +147,7 @@ for k in $(seq 1 20); do
     printf '{"criticality":41,"timestamp":"2024-06-03T00:00:00.000%06dZ","eventMessage":"same ms #%d"}\n' $((k * 37)) "$k"
 done >"$T/samems.jsonl"
 "$NATSCLI" pub "$NATS_URL" events "$T/samems.jsonl"
-wait_for 60 points_ge $((M + 20))
+wait_for 120 points_ge $((M + 20))
 body='{"last_events_count":3,"criticality_in":[41]}' joined='[]' pages=0
 while [ $pages -lt 50 ]; do
     r=$(req "$body")
@@ -208,7 +208,7 @@ is "$(influx_count q event)" $M "database intact after hostile requests"
 now=$(date -u +%Y-%m-%dT%H:%M:%S.123456789Z)
 printf '{"criticality":6,"timestamp":"%s","eventMessage":"fresh sshd login"}\n' "$now" >"$T/fresh.jsonl"
 "$NATSCLI" pub "$NATS_URL" events "$T/fresh.jsonl"
-wait_for 30 points_ge $((M + 1))
+wait_for 120 points_ge $((M + 1))
 is "$(req '{"last_events_count":10,"since":"1h","contains":"sshd"}' | jq -c '[.events[].eventMessage]')" '["fresh sshd login"]' \
     "since 1h with contains (until now): the fresh event only"
 

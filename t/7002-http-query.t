@@ -32,12 +32,12 @@ host_cfg "$T/h.cfg" h "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
 { plugin = \"http-query\"; name = \"web\"; publish = \"query\";
   config = { listen = \"127.0.0.1:0\"; token_file = \"$T/token\"; request_timeout_ms = 3000; }; }"
 start_evhost h "$T/h.cfg"
-wait_running "$T/h.cfg" 60
+wait_running "$T/h.cfg" 120
 PORT=$(http_port "$T/h.log")
 ok "http-query listens (port $PORT)" test -n "$PORT"
 "$NATSCLI" pub "$NATS_URL" events "$T/set.jsonl"
 points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
-wait_for 60 points_ge 60
+wait_for 120 points_ge 60
 is "$(influx_count q event)" 60 "60 events stored"
 
 get() { # path+query [curl args] -> "STATUS BODY"; keeps the answer

@@ -63,10 +63,10 @@ host_cfg "$T/h.cfg" h "{ plugin = \"influx-sink\"; name = \"writer\"; subscribe 
 { plugin = \"tail\"; name = \"tailin\"; subscribe = \"events\";
   config = { output = \"$T/tailin.json\"; format = \"json\"; criticality_in = [1, 9]; since = \"2024-06-01T00:10:00Z\"; until = \"2024-06-01T00:30:00Z\"; }; }"
 start_evhost h "$T/h.cfg"
-wait_running "$T/h.cfg" 60
+wait_running "$T/h.cfg" 120
 "$NATSCLI" pub "$NATS_URL" events "$T/set.jsonl"
 points_ge() { [ "$(influx_count q event)" -ge "$1" ]; }
-wait_for 60 points_ge 40
+wait_for 120 points_ge 40
 is "$(influx_count q event)" 40 "40 events stored"
 
 client_cfg "$T/j.cfg" query "once = true; format = \"json\"; output = \"$T/j.out\"; count = 100; contains = \"sshd\"; since = \"2024-06-01T00:00:00Z\"; until = \"2024-06-01T00:30:00Z\"; key = \"acct-1\";"
@@ -86,13 +86,13 @@ is "$(grep -cE '  [0-9]  event #' "$T/t.out")" "$(jq -s '[.[] | select(.critical
 tail_n() { [ "$(lines "$1")" -ge "$2" ]; }
 want_tail=$(jq -c -S 'select((.eventMessage | contains("sshd")) and .criticality <= 6 and .key == "acct-1")' "$T/set.jsonl")
 want_in=$(jq -c -S 'select((.criticality == 1 or .criticality == 9) and .timestamp >= "2024-06-01T00:10:00Z" and .timestamp < "2024-06-01T00:30:00Z")' "$T/set.jsonl")
-wait_for 30 tail_n "$T/tail.json" "$(printf '%s\n' "$want_tail" | wc -l)"
-wait_for 30 tail_n "$T/tailin.json" "$(printf '%s\n' "$want_in" | wc -l)"
+wait_for 120 tail_n "$T/tail.json" "$(printf '%s\n' "$want_tail" | wc -l)"
+wait_for 120 tail_n "$T/tailin.json" "$(printf '%s\n' "$want_in" | wc -l)"
 # One more event that passes both, as a marker that all before it were seen.
 printf '{"criticality":1,"timestamp":"2024-06-01T00:20:30Z","eventMessage":"marker sshd","key":"acct-1"}\n' >"$T/marker.jsonl"
 "$NATSCLI" pub "$NATS_URL" events "$T/marker.jsonl"
-wait_for 30 grep -q marker "$T/tail.json"
-wait_for 30 grep -q marker "$T/tailin.json"
+wait_for 120 grep -q marker "$T/tail.json"
+wait_for 120 grep -q marker "$T/tailin.json"
 is "$(grep -v marker "$T/tail.json" | jq -c -S .)" "$want_tail" "tail contains + max_criticality + key: exactly jq's events"
 is "$(grep -v marker "$T/tailin.json" | jq -c -S .)" "$want_in" "tail criticality_in + since/until: exactly jq's events"
 
