@@ -309,6 +309,11 @@ static int check_together(struct evl_query *q, bool has_count, int64_t max_count
     if (q->every_ns && !q->has_since)
         return fail(err, errlen, "count_by every needs since");
     int64_t end = q->has_until ? q->until_ns : floor_s(now_ns) + NS_PER_S;
+    if (q->every_ns && !q->has_until) {
+        /* Buckets up to now, the same for every store. */
+        q->has_until = true;
+        q->until_ns = end;
+    }
     if (q->every_ns && (end <= q->since_ns ||
                         (end - q->since_ns) / q->every_ns >= EVL_QUERY_BUCKETS_MAX))
         return fail(err, errlen, "count_by every: at most %d buckets between "

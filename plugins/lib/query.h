@@ -40,7 +40,9 @@
  *     since it means the 24 h before until (or now), and a wider explicit
  *     range is refused;
  *   - count_by every: a whole number of seconds, 1 s..366 d, needs since,
- *     and (until - since) / every at most EVL_QUERY_BUCKETS_MAX buckets.
+ *     and (until - since) / every at most EVL_QUERY_BUCKETS_MAX buckets;
+ *     without until it counts up to now (until is set to the second after
+ *     now, as contains does).
  *
  * Answers:
  *   events  {"events":[{criticality,timestamp,eventMessage},...]} newest

@@ -118,8 +118,9 @@ static void counts(void)
            q.count_by_criticality && !q.every_ns && !q.last_events_count,
        "count_by criticality, no min needed");
     OK(parse("{\"count_by\":[\"criticality\",{\"every\":\"1m\"}],\"since\":\"1h\"}", &q,
-             err) == 0 && q.count_by_criticality && q.every_ns == 60 * S,
-       "count_by list: criticality and every");
+             err) == 0 && q.count_by_criticality && q.every_ns == 60 * S &&
+           q.has_until && q.until_ns == 1717243201LL * S,
+       "count_by list: criticality and every; without until, up to now");
     OK(parse("{\"count_by\":{\"criticality\":true,\"every\":\"1h\"},\"since\":\"1d\"}", &q,
              err) == 0 && q.count_by_criticality && q.every_ns == 3600 * S,
        "count_by object");
