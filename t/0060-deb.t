@@ -69,7 +69,7 @@ for p in $PKGS; do ok "$p installed" installed "$p"; done
 is "$(getent passwd evhost | cut -d: -f6,7)" /var/lib/evhost:/usr/sbin/nologin "postinst created the system user evhost (home /var/lib/evhost, no login shell)"
 like "$(dpkg-query -W -f='${Conffiles}' evhost)" '/etc/evhost/writer.cfg' "configs under /etc/evhost are conffiles"
 l=$(/usr/bin/evhost -l 2>&1)
-for p in generator query-client tail file-sink influx-sink influx-query http-ingest; do
+for p in generator query-client tail file-sink influx-sink influx-query http-ingest http-query; do
     like "$l" "(^|[[:space:]/])$p([[:space:].]|$)" "evhost -l lists $p"
 done
 if command -v systemd-analyze >/dev/null; then

@@ -14,21 +14,25 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c common/rfc3339.c plugins/lib/event_scan.c plugins/lib/buf.c \
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
-	plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c
+	plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c plugins/lib/query.c
+FUZZ_QUERY_SRC = t/fuzz/fuzz-query.c plugins/lib/query.c plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c
 FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/config_file.c host/settings.c host/log.c common/rfc3339.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
+	t/fuzz/fuzz-query.c t/fuzz/query/classic.json t/fuzz/query/all.json \
+	t/fuzz/query/counts.json t/fuzz/query/cursor.txt \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
 	t/fuzz/event/regress-nul.json t/fuzz/event/regress-tag-backslash.json \
-	t/fuzz/request/classic.json t/fuzz/request/edge.json t/fuzz/request/answer.json \
+	t/fuzz/request/new-members.json t/fuzz/request/counts.json t/fuzz/request/classic.json t/fuzz/request/edge.json t/fuzz/request/answer.json \
 	t/fuzz/request/regress-series-string.json
 
 fuzz:
 	@mkdir -p t/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_EVENT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-event
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_REQUEST_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-request
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_QUERY_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-query
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) $(JSONC_LIBS) -lpthread -o t/fuzz/fuzz-config
-	@for t in event request config; do \
+	@for t in event request query config; do \
 	  rm -rf t/fuzz/corpus-$$t; mkdir -p t/fuzz/corpus-$$t; \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
 	  leaks=1; [ $$t = config ] && leaks=0; \
@@ -41,4 +45,4 @@ fuzz:
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log
+	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-query t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log
