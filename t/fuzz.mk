@@ -14,8 +14,11 @@ FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/event_scan.
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
 	plugins/lib/event.c plugins/lib/buf.c
+FUZZ_QUERY_SRC = t/fuzz/fuzz-query.c plugins/lib/query.c plugins/lib/event.c plugins/lib/buf.c
 FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c plugins/lib/event.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
+	t/fuzz/fuzz-query.c t/fuzz/query/classic.json t/fuzz/query/all.json \
+	t/fuzz/query/counts.json t/fuzz/query/cursor.txt \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
 	t/fuzz/event/regress-nul.json t/fuzz/event/regress-tag-backslash.json \
@@ -26,8 +29,9 @@ fuzz:
 	@mkdir -p t/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_EVENT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-event
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_REQUEST_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-request
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_QUERY_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-query
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) $(JSONC_LIBS) -lpthread -o t/fuzz/fuzz-config
-	@for t in event request config; do \
+	@for t in event request query config; do \
 	  rm -rf t/fuzz/corpus-$$t; mkdir -p t/fuzz/corpus-$$t; \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
 	  leaks=1; [ $$t = config ] && leaks=0; \
@@ -40,4 +44,4 @@ fuzz:
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log
+	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-query t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log

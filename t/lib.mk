@@ -21,3 +21,10 @@ t_unit_test_reply_fit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/influx-q
 t_unit_test_reply_fit_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_test_reply_fit_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
 TESTS += t/unit/test-reply-fit
+
+# The query request contract (plugins/lib/query.c).
+check_PROGRAMS += t/unit/test-query
+t_unit_test_query_SOURCES = t/unit/test-query.c t/unit/tap.h
+t_unit_test_query_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+t_unit_test_query_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
+TESTS += t/unit/test-query
