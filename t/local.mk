@@ -21,6 +21,7 @@ include $(srcdir)/t/host.mk
 include $(srcdir)/t/lib.mk
 include $(srcdir)/t/influx.mk
 include $(srcdir)/t/services.mk
+include $(srcdir)/t/pg.mk
 include $(srcdir)/t/bench.mk
 include $(srcdir)/t/fuzz.mk
 include $(srcdir)/t/analyze.mk

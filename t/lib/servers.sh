@@ -338,7 +338,7 @@ _pg_run() {
     PG_PID=$!
     track_pid "$PG_PID"
     if ! _wait_listen "$PG_PID" "$PG_PORT" 30 ||
-       ! wait_for 30 "$PG_BIN/pg_isready" -q -h "$PG_DIR/sock" -p "$PG_PORT"; then
+       ! wait_for 30 "$PG_BIN/pg_isready" -q -h "$PG_DIR/sock" -p "$PG_PORT" -U postgres; then
         echo "# postgres did not start on port $PG_PORT" >&2
         _tail_log "$T/postgres.log"
         return 1
