@@ -313,8 +313,8 @@ _pg_init() {
         chown -R postgres:postgres "$PG_DIR"
     fi
     _pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C.UTF-8 \
-        --auth-local=trust --auth-host=scram-sha-256 >>"$T/pg-init.log" 2>&1 || {
-        _tail_log "$T/pg-init.log"; return 1; }
+        --auth-local=trust --auth-host=scram-sha-256 >>"$T/pg-init.out" 2>&1 || {
+        _tail_log "$T/pg-init.out"; return 1; }
     cat >>"$PG_DIR/data/postgresql.conf" <<EOT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$PG_DIR/sock'
