@@ -25,11 +25,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "batch.h"
 #include "cfgread.h"
 #include "event.h"
 
-enum { R_EVENTS, R_EVENTS_KEY, R_HEALTH, R_STATS };
+enum { R_EVENTS, R_EVENTS_KEY, R_HEALTH, R_STATS, R_ACCOUNTS, R_ACCOUNT };
 
 typedef struct ingest {
     evh_instance *inst;
@@ -39,6 +40,7 @@ typedef struct ingest {
         timeout_s, threads, publish_timeout_ms;
     char *token; /* bearer token, or NULL: no authentication */
     ingest_limits lim;
+    ing_accounts *accounts; /* NULL: no account checks (accounts.h) */
     struct MHD_Daemon *d;
     _Atomic int64_t requests, accepted, duplicates, bad_request, too_large,
         unauthorized, unavailable, not_found, conflict, last_warn_ns;
@@ -122,6 +124,7 @@ static int ingest_configure(evh_instance *inst, void **state)
     EVL_READ(rc,
              evh_config_string(inst, "key_field", "key", &g->lim.key_field));
     EVL_READ(rc, evh_config_secret_file(inst, "token_file", &g->token));
+    EVL_READ(rc, ing_accounts_configure(inst, &g->accounts));
     if (rc != EVH_OK)
         return rc;
     if (g->token && !g->token[0])
@@ -421,6 +424,32 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
     return send_json(c, MHD_HTTP_ACCEPTED, o, NULL, NULL);
 }
 
+/* With accounts: the key of /events/<key> must be an active account
+ * (unknown 404, inactive 403, PostgreSQL not answering 503). */
+static enum MHD_Result account_gate(ingest *g, struct MHD_Connection *c,
+                                    const char *key, bool *answered)
+{
+    char err[300];
+    int st = ing_accounts_check(g->accounts, key, err, sizeof err);
+    if (st == ACC_ACTIVE) {
+        *answered = false;
+        return MHD_YES;
+    }
+    if (st == ACC_UNKNOWN) {
+        count(g, &g->not_found, "not_found", 1);
+        return send_error(c, MHD_HTTP_NOT_FOUND, "unknown_account",
+                          "no such account", 0, NULL, NULL);
+    }
+    if (st == ACC_INACTIVE) {
+        evh_counter_add(g->inst, "inactive_account", 1);
+        return send_error(c, MHD_HTTP_FORBIDDEN, "inactive_account",
+                          "this account is not active", 0, NULL, NULL);
+    }
+    count(g, &g->unavailable, "unavailable", 1);
+    return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", err, 0,
+                      MHD_HTTP_HEADER_RETRY_AFTER, "1");
+}
+
 /* Which route, or an answer right away (404, 405, 400, 401, 413). */
 static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
                              const char *url, const char *method, req *r,
@@ -429,6 +458,7 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0, put = strcmp(method, "PUT") == 0;
     const char *allow = NULL;
+    int n;
     *answered = true;
     if (strcmp(url, "/events") == 0) {
         r->route = R_EVENTS;
@@ -451,6 +481,10 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
     } else if (strcmp(url, "/stats") == 0) {
         r->route = R_STATS;
         allow = get ? NULL : "GET, HEAD";
+    } else if (g->accounts &&
+               (n = ing_accounts_route(url, method, r->key, sizeof r->key,
+                                       &allow)) > 0) {
+        r->route = n == 1 ? R_ACCOUNTS : R_ACCOUNT;
     } else {
         count(g, &g->not_found, "not_found", 1);
         return send_error(c, MHD_HTTP_NOT_FOUND, "not_found",
@@ -478,6 +512,8 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g->max_body)
         return too_large(g, c);
+    if (r->route == R_EVENTS_KEY && g->accounts)
+        return account_gate(g, c, r->key, answered);
     *answered = false;
     return MHD_YES;
 }
@@ -580,6 +616,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return do_health(g, c);
     case R_STATS:
         return do_stats(g, c);
+    case R_ACCOUNTS:
+    case R_ACCOUNT: {
+        json_object *o = NULL;
+        unsigned st = r->route == R_ACCOUNT
+                          ? ing_accounts_get(g->accounts, r->key, &o)
+                          : ing_accounts_create(g->accounts, r->body, r->len, &o);
+        return send_json(c, st, o, NULL, NULL);
+    }
     default:
         return do_events(g, c, r);
     }
@@ -639,6 +683,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static int ingest_start(void *state)
 {
     ingest *g = state;
+    if (g->accounts)
+        ing_accounts_start(g->accounts, g->inst);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (g->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -691,6 +737,7 @@ static void ingest_destroy(void *state)
     if (!g)
         return;
     ingest_drain(g);
+    ing_accounts_free(g->accounts);
     if (g->token) {
         explicit_bzero(g->token, strlen(g->token));
         free(g->token);
