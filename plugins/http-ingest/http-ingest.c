@@ -424,13 +424,28 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
     return send_json(c, MHD_HTTP_ACCEPTED, o, NULL, NULL);
 }
 
-/* With accounts: the key of /events/<key> must be an active account
- * (unknown 404, inactive 403, PostgreSQL not answering 503). */
+/* With accounts, /accounts and /accounts/<id> (accounts.h). */
+static bool accounts_route(ingest *g, const char *url, const char *method,
+                           req *r, const char **allow)
+{
+    int n = g->accounts ? ing_accounts_route(url, method, r->key,
+                                             sizeof r->key, allow)
+                        : 0;
+    if (n > 0)
+        r->route = n == 1 ? R_ACCOUNTS : R_ACCOUNT;
+    return n > 0;
+}
+
+/* The last check of a request's headers.  With accounts, the key of
+ * /events/<key> must be an active account (unknown 404, inactive 403,
+ * PostgreSQL not answering 503). */
 static enum MHD_Result account_gate(ingest *g, struct MHD_Connection *c,
-                                    const char *key, bool *answered)
+                                    const req *r, bool *answered)
 {
     char err[300];
-    int st = ing_accounts_check(g->accounts, key, err, sizeof err);
+    int st = r->route == R_EVENTS_KEY && g->accounts
+                 ? ing_accounts_check(g->accounts, r->key, err, sizeof err)
+                 : ACC_ACTIVE;
     if (st == ACC_ACTIVE) {
         *answered = false;
         return MHD_YES;
@@ -458,7 +473,6 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0, put = strcmp(method, "PUT") == 0;
     const char *allow = NULL;
-    int n;
     *answered = true;
     if (strcmp(url, "/events") == 0) {
         r->route = R_EVENTS;
@@ -481,11 +495,7 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
     } else if (strcmp(url, "/stats") == 0) {
         r->route = R_STATS;
         allow = get ? NULL : "GET, HEAD";
-    } else if (g->accounts &&
-               (n = ing_accounts_route(url, method, r->key, sizeof r->key,
-                                       &allow)) > 0) {
-        r->route = n == 1 ? R_ACCOUNTS : R_ACCOUNT;
-    } else {
+    } else if (!accounts_route(g, url, method, r, &allow)) {
         count(g, &g->not_found, "not_found", 1);
         return send_error(c, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such path: POST /events, PUT /events/<key>, "
@@ -512,10 +522,7 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g->max_body)
         return too_large(g, c);
-    if (r->route == R_EVENTS_KEY && g->accounts)
-        return account_gate(g, c, r->key, answered);
-    *answered = false;
-    return MHD_YES;
+    return account_gate(g, c, r, answered);
 }
 
 /* The connection's state (see conn_state), or NULL when it could not be
