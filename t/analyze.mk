@@ -4,7 +4,7 @@ ANALYZE_SRC = $(wildcard $(top_srcdir)/host/*.c $(top_srcdir)/plugins/*/*.c)
 ANALYZE_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
 	-DEVH_PKGLIBDIR='"/x"' -DEVH_SYSCONFDIR='"/x"' -I$(top_srcdir)/host \
 	-I$(top_srcdir)/plugins/lib -I$(top_srcdir)/plugins/influx-query \
-	-I$(top_srcdir)/plugins/query-client
+	-I$(top_srcdir)/plugins/query-client $(PQ_CFLAGS)
 EXTRA_DIST += .clang-tidy
 
 analyze:
