@@ -8,11 +8,14 @@ t_bench_lp_lines_SOURCES = t/bench/lp-lines.c
 t_bench_lp_lines_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_bench_lp_lines_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
 # The Node.js peer: its npm packages are installed by the bench (npm ci).
-EXTRA_DIST += t/bench/run t/bench/http-ingest.sh \
+EXTRA_DIST += t/bench/run t/bench/http-ingest.sh t/bench/pg.sh \
 	t/bench/peer/writer.js t/bench/peer/package.json \
 	t/bench/peer/package-lock.json
 CLEANFILES += bench-results.md
 
 bench: all t/bench/nats-bench$(EXEEXT) t/bench/lp-lines$(EXEEXT) t/tools/evh-nats$(EXEEXT)
 	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/t/bench/run
-.PHONY: bench
+# The PostgreSQL case alone (BENCH_N, default 100000; BENCH_Q, 1000).
+bench-pg: all t/bench/nats-bench$(EXEEXT)
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/t/bench/pg.sh
+.PHONY: bench bench-pg
