@@ -177,7 +177,16 @@ static char *answer(reader *r, size_t worker, const job *j)
                        : pgq_build_events(r->table, &j->req, &st)) != 0)
         return pgq_error_reply("unavailable", "out of memory");
     PGresult *res = run(c, &st);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+        PQstatus(c) != CONNECTION_OK) {
+        /* A server restarted since this connection's last request: the
+         * first use finds out.  Once more on a new one. */
+        PQclear(res);
+        res = (c = conn_of(r, worker, err, sizeof err)) ? run(c, &st) : NULL;
+    }
     pgq_stmt_free(&st);
+    if (!res)
+        return db_failed(r, err);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         evl_pg_result_error(res, c, err, sizeof err);
         PQclear(res);
