@@ -13,7 +13,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/event_scan.c plugins/lib/buf.c \
 	plugins/lib/lineproto.c
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
-	plugins/lib/event.c plugins/lib/buf.c
+	plugins/lib/event.c plugins/lib/buf.c plugins/lib/query.c
 FUZZ_QUERY_SRC = t/fuzz/fuzz-query.c plugins/lib/query.c plugins/lib/event.c plugins/lib/buf.c
 FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c plugins/lib/event.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
@@ -22,7 +22,7 @@ EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
 	t/fuzz/event/regress-nul.json t/fuzz/event/regress-tag-backslash.json \
-	t/fuzz/request/classic.json t/fuzz/request/edge.json t/fuzz/request/answer.json \
+	t/fuzz/request/new-members.json t/fuzz/request/counts.json t/fuzz/request/classic.json t/fuzz/request/edge.json t/fuzz/request/answer.json \
 	t/fuzz/request/regress-series-string.json
 
 fuzz:

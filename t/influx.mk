@@ -24,3 +24,16 @@ TESTS += t/unit/test-ingest-batch t/2008-http-ingest.t t/2009-http-nginx.t \
 	t/2012-http-ingest-atomic.t
 endif
 EXTRA_DIST += t/2008-http-ingest.t t/2009-http-nginx.t t/2012-http-ingest-atomic.t
+
+# The query request members (issue 18): 7xxx.
+QUERY_TESTS = t/7001-query-members.t
+TESTS += $(QUERY_TESTS)
+EXTRA_DIST += $(QUERY_TESTS)
+if HTTP_INGEST
+TESTS += t/7002-http-query.t
+endif
+EXTRA_DIST += t/7002-http-query.t
+TESTS += t/7003-openapi.t
+EXTRA_DIST += t/7003-openapi.t t/tools/openapi-check.py docs/openapi.yaml
+TESTS += t/7004-client-tail-conditions.t
+EXTRA_DIST += t/7004-client-tail-conditions.t

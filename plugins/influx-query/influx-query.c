@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cfgread.h"
+#include "counts.h"
 #include "fit.h"
 #include "health.h"
 #include "influx.h"
@@ -33,8 +34,7 @@ typedef struct reader {
     evl_influx **dbs; /* one per worker: a curl handle is not shared */
     evl_influx_conf dbconf;
     char *password, *token;
-    const char *measurement;
-    const char *band_tag; /* the writer's criticality band tag, or NULL */
+    query_store st; /* measurement, band tag (or NULL), key field */
     int64_t max_count, workers, queue_size, probe_interval_ms;
     workq *q;
     query_health health;
@@ -70,9 +70,10 @@ static int reader_configure(evh_instance *inst, void **state)
     EVL_READ(rc, evh_config_secret_file(inst, "password_file", &r->password));
     EVL_READ(rc, evh_config_secret_file(inst, "token_file", &r->token));
     EVL_READ(rc,
-             evh_config_string(inst, "measurement", "event", &r->measurement));
+             evh_config_string(inst, "measurement", "event", &r->st.measurement));
     EVL_READ(rc, evh_config_string(inst, "criticality_band", "crit_band",
-                                   &r->band_tag));
+                                   &r->st.band_tag));
+    EVL_READ(rc, evh_config_string(inst, "key_field", "key", &r->st.key_field));
     EVL_READ(
         rc, evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count));
     EVL_READ(rc, evh_config_int(inst, "timeout_ms", 5000, 100, 600000,
@@ -95,8 +96,10 @@ static int reader_configure(evh_instance *inst, void **state)
     if (strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8))
         return evh_config_error(inst, "url", "expected an http:// or https:// "
                                              "URL, got \"%s\"", c->url);
-    if (!r->band_tag[0])
-        r->band_tag = NULL; /* data written without bands: read every point */
+    if (!r->st.band_tag[0])
+        r->st.band_tag = NULL; /* data written without bands: read every point */
+    if (!r->st.key_field[0])
+        return evh_config_error(inst, "key_field", "must not be empty");
     c->password = r->password;
     c->token = r->token;
     r->dbs = calloc((size_t)r->workers, sizeof *r->dbs);
@@ -170,11 +173,11 @@ static char *fail_fast(reader *r, const char *why)
 /* The stored bands that can hold a criticality above x (request.h): asked
  * for each request, from InfluxDB's tag index, so that a band first written
  * a moment ago is read too. */
-static int stored_bands_above(reader *r, evl_influx *db, int64_t x,
-                              char bands[][EVL_CRIT_BAND_LEN], char *err,
-                              size_t errlen)
+static int stored_bands(reader *r, evl_influx *db, const query_request *req,
+                        char bands[][EVL_CRIT_BAND_LEN], char *err,
+                        size_t errlen)
 {
-    char *list = query_build_band_listing(r->measurement, r->band_tag);
+    char *list = query_build_band_listing(r->st.measurement, r->st.band_tag);
     char *body = NULL;
     if (!list || evl_influx_query(db, list, NULL, &body, err, errlen) != 0) {
         if (!list)
@@ -183,7 +186,7 @@ static int stored_bands_above(reader *r, evl_influx *db, int64_t x,
         return -1;
     }
     free(list);
-    int n = query_bands_from_influx(body, x, bands, err, errlen);
+    int n = query_bands_from_influx(body, req, bands, err, errlen);
     free(body);
     return n;
 }
@@ -210,42 +213,99 @@ static int ask(evl_influx *db, char *q, int64_t deadline_ms, char **body,
     return rc;
 }
 
+/* The last millisecond of the answer again when it may hold newer events
+ * (request.h); *edge NULL when not needed.  -1 when InfluxDB failed. */
+static int read_boundary(reader *r, evl_influx *db, const query_request *req,
+                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                         const char *body, int64_t count, int64_t deadline_ms,
+                         char **edge, char *err, size_t errlen)
+{
+    int64_t from, to, k;
+    *edge = NULL;
+    if (count < 1 || query_boundary(body, count, &from, &to, &k) != 1)
+        return 0;
+    /* The k newest of that millisecond by their sub-millisecond part; the
+     * whole millisecond when fewer than k points there have one. */
+    int rc = ask(db, query_build_range(&r->st, bands, nbands, req, from, to, k),
+                 deadline_ms, edge, err, errlen);
+    if (rc == 0 && query_points(*edge) < k) {
+        free(*edge);
+        *edge = NULL;
+        rc = ask(db, query_build_range(&r->st, bands, nbands, req, from, to, 0),
+                 deadline_ms, edge, err, errlen);
+    }
+    return rc;
+}
+
 /* The SELECT, and the boundary millisecond again when the answer reaches
- * into one that may hold newer events (request.h).  -1 when InfluxDB
- * failed, -2 when its answer could not be read. */
+ * into one that may hold newer events (request.h).  With a cursor, the
+ * cursor's millisecond is read whole (its events after the cursor count)
+ * and the SELECT covers the times before it.  -1 when InfluxDB failed, -2
+ * when its answer could not be read. */
 static int select_events(reader *r, evl_influx *db, const query_request *req,
                          char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
                          int64_t deadline_ms, char **out, char *err,
                          size_t errlen)
 {
-    char *body, *edge = NULL;
-    int64_t from, to, k;
-    if (ask(db, query_build_influxql(r->measurement, r->band_tag, bands,
-                                     nbands, req),
-            deadline_ms, &body, err, errlen) != 0)
-        return -1;
-    if (query_boundary(body, req->count, &from, &to, &k) == 1) {
-        /* The k newest of that millisecond by their sub-millisecond part;
-         * the whole millisecond when fewer than k points there have one. */
-        int rc = ask(db, query_build_range(r->measurement, r->band_tag, bands,
-                                           nbands, req, from, to, k),
-                     deadline_ms, &edge, err, errlen);
-        if (rc == 0 && query_points(edge) < k) {
-            free(edge);
-            edge = NULL;
-            rc = ask(db, query_build_range(r->measurement, r->band_tag, bands,
-                                           nbands, req, from, to, 0),
-                     deadline_ms, &edge, err, errlen);
-        }
-        if (rc != 0) {
-            free(body);
+    char *body = NULL, *edge = NULL, *after = NULL;
+    query_request main = *req;
+    int64_t count = req->last_events_count;
+    if (req->has_before) {
+        int64_t ms = query_floor_ms(req->before.tie);
+        if (ask(db, query_build_range(&r->st, bands, nbands, req, ms,
+                                      ms + 1000000, 0),
+                deadline_ms, &after, err, errlen) != 0)
             return -1;
+        count -= query_after_cursor(after, req);
+        if (!main.has_until || main.until_ns > ms) {
+            main.has_until = true;
+            main.until_ns = ms;
         }
     }
-    *out = query_reply_from_influx(body, edge, req->count, err, errlen);
+    int rc = ask(db, query_build_influxql(&r->st, bands, nbands, &main),
+                 deadline_ms, &body, err, errlen);
+    if (rc == 0)
+        rc = read_boundary(r, db, &main, bands, nbands, body, count,
+                           deadline_ms, &edge, err, errlen);
+    if (rc == 0)
+        *out = query_reply_from_influx(body, edge, after, req, err, errlen);
     free(body);
     free(edge);
-    return *out ? 0 : -2;
+    free(after);
+    return rc != 0 ? -1 : *out ? 0 : -2;
+}
+
+/* count_by: the count statement over the bands it can count (the inner
+ * ones when by criticality), and the outer bands' values when by
+ * criticality.  -1 when InfluxDB failed, -2 when its answer could not be
+ * read, -3 for a range too wide to count (a bad request). */
+static int select_counts(reader *r, evl_influx *db, const query_request *req,
+                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                         int64_t deadline_ms, char **out, char *err,
+                         size_t errlen)
+{
+    char *counted = NULL, *outer = NULL;
+    char inner[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    size_t ninner = nbands;
+    bool none = true, too_many = false;
+    int rc = 0;
+    memcpy(inner, bands, nbands * sizeof *inner);
+    if (req->count_by_criticality) {
+        ninner = query_inner_bands(inner, nbands);
+        char *q = query_build_outer(&r->st, bands, nbands, req, &none);
+        if (!none)
+            rc = ask(db, q, deadline_ms, &outer, err, errlen);
+    }
+    /* With bands and none of them inner, nothing is left to count there. */
+    if (rc == 0 && (!r->st.band_tag || ninner > 0))
+        rc = ask(db, query_build_counts(&r->st, inner, ninner, req),
+                 deadline_ms, &counted, err, errlen);
+    if (rc == 0)
+        *out = query_counts_reply(counted, outer, &r->st, req, &too_many, err,
+                                  errlen);
+    free(counted);
+    free(outer);
+    return rc != 0 ? -1 : *out ? 0 : too_many ? -3 : -2;
 }
 
 /* The answer to one queued request, on a worker thread with its own
@@ -268,24 +328,26 @@ static char *answer(reader *r, evl_influx *db, const job *j)
     char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
     int nbands = 0;
     evl_influx_set_timeout_ms(db, left);
-    if (r->band_tag) {
-        nbands = stored_bands_above(r, db, j->req.min_criticality, bands, err,
-                                    sizeof err);
+    if (r->st.band_tag) {
+        nbands = stored_bands(r, db, &j->req, bands, err, sizeof err);
         if (nbands < 0)
             return db_failed(r, err);
         if (nbands == 0) {
             health_ok(&r->health);
-            return strdup("{\"events\":[]}"); /* no band can match */
+            /* no band can match */
+            return strdup(j->req.counts ? "{\"counts\":[]}" : "{\"events\":[]}");
         }
     }
     /* timeout_ms bounds the whole answer, from the request's arrival:
      * each statement gets what is left of it (ask). */
     char *out = NULL;
-    int rc = select_events(r, db, &j->req, bands, (size_t)nbands,
-                           j->arrived_ms + r->dbconf.timeout_ms, &out, err,
-                           sizeof err);
+    int rc = (j->req.counts ? select_counts : select_events)(
+        r, db, &j->req, bands, (size_t)nbands,
+        j->arrived_ms + r->dbconf.timeout_ms, &out, err, sizeof err);
     if (rc == -1)
         return db_failed(r, err);
+    if (rc == -3)
+        return query_error_reply("bad_request", err);
     if (health_ok(&r->health))
         evh_log(r->inst, EVH_LOG_INFO, "InfluxDB answers again");
     return rc == 0 ? out : query_error_reply("unavailable", err);
@@ -315,7 +377,15 @@ static int reader_on_msg(void *state, evh_msg *msg)
         return EVH_OK;
     }
     evh_counter_add(r->inst, "queries", 1);
-    if (query_request_parse(data, len, r->max_count, &req, err, sizeof err)) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (evl_query_parse(data, len, r->max_count,
+                        (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &req,
+                        err, sizeof err) != 0 ||
+        (req.count_by_criticality && !r->st.band_tag &&
+         snprintf(err, sizeof err, "count_by criticality needs the "
+                                   "criticality band (this reader has "
+                                   "criticality_band = \"\")") > 0)) {
         evh_counter_add(r->inst, "bad_requests", 1);
         reply(r, msg, query_error_reply("bad_request", err));
         return EVH_OK;

@@ -21,62 +21,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-#define REQUEST_MAX_BYTES 4096
-
-int query_request_parse(const char *data, size_t len, int64_t max_count,
-                        query_request *req, char *err, size_t errlen)
-{
-    if (len > REQUEST_MAX_BYTES)
-        return fail(err, errlen, "request too large (%zu bytes)", len);
-    json_tokener *tok = json_tokener_new_ex(4);
-    if (!tok)
-        return fail(err, errlen, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *o = json_tokener_parse_ex(tok, data, (int)len);
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    size_t used = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    while (o && used < len && (data[used] == ' ' || data[used] == '\t' ||
-                               data[used] == '\r' || data[used] == '\n'))
-        used++;
-    if (!o || je != json_tokener_success || used != len) {
-        json_object_put(o);
-        return fail(err, errlen, "request is not a single JSON object");
-    }
-    if (!json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        return fail(err, errlen, "request must be a JSON object");
-    }
-    json_object_object_foreach(o, key, val)
-    {
-        (void)val;
-        if (strcmp(key, "last_events_count") && strcmp(key, "min_criticality")) {
-            /* `key` lives in `o`: report before releasing it. */
-            fail(err, errlen, "unknown key in request: \"%.64s\"", key);
-            json_object_put(o);
-            return -1;
-        }
-    }
-    json_object *n, *x;
-    if (!json_object_object_get_ex(o, "last_events_count", &n) ||
-        evl_json_int64(n, data, len, &req->count) != 0) {
-        json_object_put(o);
-        return fail(err, errlen, "last_events_count must be an integer");
-    }
-    if (!json_object_object_get_ex(o, "min_criticality", &x) ||
-        evl_json_int64(x, data, len, &req->min_criticality) != 0) {
-        json_object_put(o);
-        return fail(err, errlen, "min_criticality must be an integer in the "
-                                 "int64 range");
-    }
-    json_object_put(o);
-    if (req->count < 1 || req->count > max_count)
-        return fail(err, errlen, "last_events_count must be in 1..%lld",
-                    (long long)max_count);
-    return 0;
-}
-
-static void add_ident(evl_buf *b, const char *name)
+void query_add_ident(evl_buf *b, const char *name)
 {
     evl_buf_addc(b, '"');
     for (const char *p = name; *p; p++) {
@@ -91,9 +36,9 @@ char *query_build_band_listing(const char *measurement, const char *band_tag)
 {
     evl_buf b = {0};
     evl_buf_adds(&b, "SHOW TAG VALUES FROM ");
-    add_ident(&b, measurement);
+    query_add_ident(&b, measurement);
     evl_buf_adds(&b, " WITH KEY = ");
-    add_ident(&b, band_tag);
+    query_add_ident(&b, band_tag);
     return b.data;
 }
 
@@ -123,7 +68,39 @@ static int first_series(const char *body, json_object **root,
     return 0;
 }
 
-int query_bands_from_influx(const char *body, int64_t x,
+/* Whether a band can hold a criticality the request accepts: some value
+ * of [lo, hi] (the band's values) passes min, max and criticality_in. */
+static bool band_match(const query_request *req, const char *band)
+{
+    int64_t lo, hi;
+    if (strcmp(band, "lt0") == 0) {
+        lo = INT64_MIN;
+        hi = -1;
+    } else if (strcmp(band, "ge100") == 0) {
+        lo = EVL_CRIT_BAND_TOP;
+        hi = INT64_MAX;
+    } else {
+        lo = hi = strtoll(band, NULL, 10);
+    }
+    if (req->has_min) {
+        if (req->min_criticality == INT64_MAX)
+            return false;
+        if (lo <= req->min_criticality)
+            lo = req->min_criticality + 1;
+    }
+    if (req->has_max && hi > req->max_criticality)
+        hi = req->max_criticality;
+    if (lo > hi)
+        return false;
+    if (req->n_in == 0)
+        return true;
+    for (size_t i = 0; i < req->n_in; i++)
+        if (req->criticality_in[i] >= lo && req->criticality_in[i] <= hi)
+            return true;
+    return false;
+}
+
+int query_bands_from_influx(const char *body, const query_request *req,
                             char out[][EVL_CRIT_BAND_LEN], char *err,
                             size_t errlen)
 {
@@ -135,11 +112,13 @@ int query_bands_from_influx(const char *body, int64_t x,
     if (s0 && (!json_object_object_get_ex(s0, "values", &vals) ||
                !json_object_is_type(vals, json_type_array)))
         vals = NULL;
-    char above[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
-    size_t na = evl_crit_bands_above(x, above);
+    char all[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    size_t na = evl_crit_bands_above(INT64_MIN, all);
     size_t nv = vals ? json_object_array_length(vals) : 0;
     n = 0;
-    for (size_t i = 0; i < na; i++)
+    for (size_t i = 0; i < na; i++) {
+        if (!band_match(req, all[i]))
+            continue;
         for (size_t j = 0; j < nv; j++) {
             /* each value is ["<tag key>", "<band>"] */
             json_object *pair = json_object_array_get_idx(vals, j), *v = NULL;
@@ -148,99 +127,177 @@ int query_bands_from_influx(const char *body, int64_t x,
             const char *band = json_object_is_type(v, json_type_string)
                                    ? json_object_get_string(v)
                                    : NULL;
-            if (band && strcmp(band, above[i]) == 0) {
-                memcpy(out[n++], above[i], EVL_CRIT_BAND_LEN);
+            if (band && strcmp(band, all[i]) == 0) {
+                memcpy(out[n++], all[i], EVL_CRIT_BAND_LEN);
                 break;
             }
         }
+    }
 done:
     json_object_put(root);
     return n;
 }
 
-/* The SELECT up to its time range and order: the columns, the bands, the
- * criticality.  "timestamp" is the text the earlier stored shape kept. */
-static void select_where(evl_buf *b, const char *measurement,
-                         const char *band_tag,
-                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                         const query_request *req)
+/* One more condition: " WHERE " before the first, " AND " before the
+ * others. */
+static void cond(evl_buf *b, int *n)
 {
-    char num[64];
-    evl_buf_adds(b, "SELECT \"criticality\",\"eventMessage\",\"" EVL_POINT_SUB_FIELD
-                    "\",\"timestamp\" FROM ");
-    add_ident(b, measurement);
-    evl_buf_adds(b, " WHERE ");
-    if (band_tag && nbands > 0) {
-        /* Only the series of these bands: InfluxDB resolves them from its
-         * index and reads nothing else. */
-        evl_buf_addc(b, '(');
-        for (size_t i = 0; i < nbands; i++) {
-            if (i)
-                evl_buf_adds(b, " OR ");
-            add_ident(b, band_tag);
-            evl_buf_adds(b, " = '");
-            evl_buf_adds(b, bands[i]);
-            evl_buf_addc(b, '\'');
-        }
-        evl_buf_adds(b, ") AND ");
-    }
-    /* "> INT64_MIN" cannot be written as a literal; ">= INT64_MIN+1" is the
-     * same set. */
-    if (req->min_criticality == INT64_MIN)
-        snprintf(num, sizeof num, ">= %lld", (long long)(INT64_MIN + 1));
-    else
-        snprintf(num, sizeof num, "> %lld", (long long)req->min_criticality);
-    evl_buf_adds(b, "\"criticality\" ");
+    evl_buf_adds(b, (*n)++ ? " AND " : " WHERE ");
+}
+
+static void cond_num(evl_buf *b, int *n, const char *lhs, const char *op,
+                     int64_t v)
+{
+    char num[96];
+    cond(b, n);
+    snprintf(num, sizeof num, "%s %s %lld", lhs, op, (long long)v);
     evl_buf_adds(b, num);
 }
 
-char *query_build_influxql(const char *measurement, const char *band_tag,
+/* contains as a regular expression that matches exactly that text: ASCII
+ * letters and digits as they are, UTF-8 beyond ASCII as it is (no regex
+ * meta character is among them), every other byte as \x{HH}. */
+static void add_regex(evl_buf *b, const char *s, size_t n)
+{
+    char esc[8];
+    evl_buf_addc(b, '/');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c >= 0x80) {
+            evl_buf_addc(b, (char)c);
+        } else {
+            snprintf(esc, sizeof esc, "\\x{%02X}", c);
+            evl_buf_adds(b, esc);
+        }
+    }
+    evl_buf_addc(b, '/');
+}
+
+static void where_bands(evl_buf *b, int *n, const query_store *st,
+                        char bands[][EVL_CRIT_BAND_LEN], size_t nbands)
+{
+    /* Only the series of these bands: InfluxDB resolves them from its
+     * index and reads nothing else. */
+    cond(b, n);
+    evl_buf_addc(b, '(');
+    for (size_t i = 0; i < nbands; i++) {
+        if (i)
+            evl_buf_adds(b, " OR ");
+        query_add_ident(b, st->band_tag);
+        evl_buf_adds(b, " = '");
+        evl_buf_adds(b, bands[i]);
+        evl_buf_addc(b, '\'');
+    }
+    evl_buf_addc(b, ')');
+}
+
+static void where_crit(evl_buf *b, int *n, const query_request *req)
+{
+    /* "> INT64_MIN" cannot be written as a literal; ">= INT64_MIN+1" is the
+     * same set. */
+    if (req->has_min && req->min_criticality == INT64_MIN)
+        cond_num(b, n, "\"criticality\"", ">=", INT64_MIN + 1);
+    else if (req->has_min)
+        cond_num(b, n, "\"criticality\"", ">", req->min_criticality);
+    if (req->has_max && req->max_criticality == INT64_MIN) {
+        cond(b, n);
+        evl_buf_adds(b, "\"criticality\" < -9223372036854775807");
+    } else if (req->has_max) {
+        cond_num(b, n, "\"criticality\"", "<=", req->max_criticality);
+    }
+    if (req->n_in) {
+        cond(b, n);
+        evl_buf_addc(b, '(');
+        for (size_t i = 0; i < req->n_in; i++) {
+            char num[64];
+            if (req->criticality_in[i] == INT64_MIN)
+                snprintf(num, sizeof num, "%s\"criticality\" < %lld",
+                         i ? " OR " : "", (long long)(INT64_MIN + 1));
+            else
+                snprintf(num, sizeof num, "%s\"criticality\" = %lld",
+                         i ? " OR " : "", (long long)req->criticality_in[i]);
+            evl_buf_adds(b, num);
+        }
+        evl_buf_addc(b, ')');
+    }
+}
+
+/* The conditions of a request, and the point times [from, to) when from <
+ * to (INT64_MIN, INT64_MIN: none). */
+void query_where(evl_buf *b, const query_store *st,
+                 char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
+                 const query_request *req, int64_t from, int64_t to)
+{
+    int n = 0;
+    if (st->band_tag && nbands > 0)
+        where_bands(b, &n, st, bands, nbands);
+    where_crit(b, &n, req);
+    if (req->has_since)
+        cond_num(b, &n, "time", ">=", req->since_ns);
+    if (req->has_until)
+        cond_num(b, &n, "time", "<", req->until_ns);
+    if (from < to) {
+        cond_num(b, &n, "time", ">=", from);
+        cond_num(b, &n, "time", "<", to);
+    }
+    if (req->key[0]) {
+        cond(b, &n);
+        query_add_ident(b, st->key_field);
+        evl_buf_adds(b, " = '");
+        evl_buf_adds(b, req->key);
+        evl_buf_addc(b, '\'');
+    }
+    if (req->contains_len) {
+        cond(b, &n);
+        evl_buf_adds(b, "\"eventMessage\" =~ ");
+        add_regex(b, req->contains, req->contains_len);
+    }
+}
+
+/* "timestamp" is the text the earlier stored shape kept. */
+#define COLUMNS "\"criticality\",\"eventMessage\",\"" EVL_POINT_SUB_FIELD "\",\"timestamp\""
+
+char *query_build_influxql(const query_store *st,
                            char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
                            const query_request *req)
 {
     evl_buf b = {0};
     char num[64];
-    select_where(&b, measurement, band_tag, bands, nbands, req);
+    evl_buf_adds(&b, "SELECT " COLUMNS " FROM ");
+    query_add_ident(&b, st->measurement);
+    query_where(&b, st, bands, nbands, req, INT64_MIN, INT64_MIN);
     snprintf(num, sizeof num, " ORDER BY time DESC LIMIT %lld",
-             (long long)req->count + 1);
+             (long long)req->last_events_count + 1);
     evl_buf_adds(&b, num);
     return b.data;
 }
 
-char *query_build_range(const char *measurement, const char *band_tag,
+char *query_build_range(const query_store *st,
                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
                         const query_request *req, int64_t from, int64_t to,
                         int64_t k)
 {
-    evl_buf b = {0}, sel = {0};
+    evl_buf b = {0};
     char num[128];
-    select_where(&sel, measurement, band_tag, bands, nbands, req);
-    if (k > 0 && sel.data) {
-        /* The same SELECT with TOP over the sub-millisecond field in place
-         * of the field itself. */
+    if (k > 0) {
+        /* TOP over the sub-millisecond field in place of the field itself. */
         snprintf(num, sizeof num,
                  "SELECT TOP(\"" EVL_POINT_SUB_FIELD "\", %lld) AS \""
-                 EVL_POINT_SUB_FIELD "\",",
+                 EVL_POINT_SUB_FIELD "\",\"criticality\",\"eventMessage\","
+                 "\"timestamp\" FROM ",
                  (long long)k);
         evl_buf_adds(&b, num);
-        const char *rest = strstr(sel.data, "\"eventMessage\",");
-        const char *sub = strstr(sel.data, ",\"" EVL_POINT_SUB_FIELD "\"");
-        evl_buf_adds(&b, "\"criticality\",");
-        if (rest && sub) {
-            evl_buf_add(&b, rest, (size_t)(sub - rest));
-            evl_buf_adds(&b, sub + strlen(",\"" EVL_POINT_SUB_FIELD "\""));
-        }
-        snprintf(num, sizeof num, " AND time >= %lld AND time < %lld",
-                 (long long)from, (long long)to);
     } else {
-        evl_buf_adds(&b, sel.data ? sel.data : "");
-        snprintf(num, sizeof num,
-                 " AND time >= %lld AND time < %lld ORDER BY time DESC "
-                 "LIMIT %d",
-                 (long long)from, (long long)to, QUERY_BOUNDARY_MAX);
+        evl_buf_adds(&b, "SELECT " COLUMNS " FROM ");
     }
-    evl_buf_free(&sel);
-    evl_buf_adds(&b, num);
+    query_add_ident(&b, st->measurement);
+    query_where(&b, st, bands, nbands, req, from, to);
+    if (k == 0) {
+        snprintf(num, sizeof num, " ORDER BY time DESC LIMIT %d",
+                 QUERY_BOUNDARY_MAX);
+        evl_buf_adds(&b, num);
+    }
     return b.data;
 }
 
@@ -286,7 +343,7 @@ static json_object *cell(json_object *r, int i)
                : NULL;
 }
 
-static int64_t floor_ms(int64_t t)
+int64_t query_floor_ms(int64_t t)
 {
     int64_t r = t % 1000000;
     return r < 0 ? t - r - 1000000 : t - r;
@@ -324,7 +381,7 @@ static int rows_parse(const char *body, rows *out, char *err, size_t errlen)
         if (!json_object_is_type(t, json_type_int))
             return fail(err, errlen, "unexpected answer from InfluxDB (time)");
         w->time = json_object_get_int64(t);
-        w->ms = floor_ms(w->time);
+        w->ms = query_floor_ms(w->time);
         w->crit = cell(r, ic);
         w->msg = cell(r, im);
         w->text = cell(r, its);
@@ -420,56 +477,110 @@ int query_format_instant(int64_t ns, char *buf, size_t cap)
     return end + 1;
 }
 
-char *query_reply_from_influx(const char *body, const char *boundary,
-                              int64_t count, char *err, size_t errlen)
+/* Whether a row comes after the cursor in the newest-first order. */
+static bool after_cursor(const row *w, const struct evl_cursor *c)
 {
-    rows main, edge = {0};
+    return w->instant < c->instant_ns ||
+           (w->instant == c->instant_ns && w->time < c->tie);
+}
+
+int64_t query_after_cursor(const char *after, const query_request *req)
+{
+    rows r;
+    char err[64];
+    int64_t n = 0;
+    if (rows_parse(after, &r, err, sizeof err) == 0)
+        for (size_t i = 0; i < r.n; i++)
+            n += after_cursor(&r.v[i], &req->before);
+    rows_free(&r);
+    return n;
+}
+
+static json_object *event_json(const row *w)
+{
+    json_object *ev = json_object_new_object();
+    json_object_object_add(ev, "criticality", json_object_get(w->crit));
+    if (w->text) {
+        json_object_object_add(ev, "timestamp", json_object_get(w->text));
+    } else {
+        char ts[40] = "";
+        query_format_instant(w->instant, ts, sizeof ts);
+        json_object_object_add(ev, "timestamp", json_object_new_string(ts));
+    }
+    json_object_object_add(ev, "eventMessage", json_object_get(w->msg));
+    return ev;
+}
+
+/* All rows of the answers, in the reply's order: body's, the boundary's in
+ * place of body's in that millisecond, the cursor millisecond's after the
+ * cursor. */
+static row *merge_rows(const rows *main, const rows *edge, bool boundary,
+                       const rows *after, const query_request *req, size_t *n,
+                       size_t *nafter)
+{
+    row *all = calloc(main->n + edge->n + after->n + 1, sizeof *all);
+    if (!all)
+        return NULL;
+    int64_t bms = edge->n ? edge->v[0].ms : INT64_MIN;
+    *n = 0;
+    for (size_t i = 0; i < main->n; i++)
+        if (!boundary || main->v[i].ms != bms)
+            all[(*n)++] = main->v[i];
+    for (size_t i = 0; i < edge->n; i++)
+        all[(*n)++] = edge->v[i];
+    *nafter = 0;
+    for (size_t i = 0; i < after->n; i++)
+        if (after_cursor(&after->v[i], &req->before)) {
+            all[(*n)++] = after->v[i];
+            (*nafter)++;
+        }
+    qsort(all, *n, sizeof *all, row_cmp);
+    return all;
+}
+
+char *query_reply_from_influx(const char *body, const char *boundary,
+                              const char *after, const query_request *req,
+                              char *err, size_t errlen)
+{
+    rows main, edge = {0}, aft = {0};
     char *out = NULL;
     row *all = NULL;
     json_object *reply = NULL;
-    size_t n = 0;
+    size_t n = 0, nafter = 0, count = (size_t)req->last_events_count;
 
     if (rows_parse(body, &main, err, errlen) != 0 ||
-        (boundary && rows_parse(boundary, &edge, err, errlen) != 0))
+        (boundary && rows_parse(boundary, &edge, err, errlen) != 0) ||
+        (after && rows_parse(after, &aft, err, errlen) != 0))
         goto done;
-    all = calloc(main.n + edge.n + 1, sizeof *all);
-    if (!all) {
+    if (!(all = merge_rows(&main, &edge, boundary != NULL, &aft, req, &n,
+                           &nafter))) {
         fail(err, errlen, "out of memory");
         goto done;
     }
-    /* The boundary millisecond read whole replaces what the SELECT saw of
-     * it. */
-    int64_t bms = edge.n ? edge.v[0].ms : INT64_MIN;
-    for (size_t i = 0; i < main.n; i++)
-        if (!boundary || main.v[i].ms != bms)
-            all[n++] = main.v[i];
-    for (size_t i = 0; i < edge.n; i++)
-        all[n++] = edge.v[i];
-    qsort(all, n, sizeof *all, row_cmp);
-    if (count >= 0 && n > (size_t)count)
-        n = (size_t)count;
+    /* More match when the rows exceed the count -- or when the SELECT
+     * alone (which asked for one more) did: the boundary millisecond's
+     * TOP gives only the rows the answer keeps. */
+    bool more = n > count || main.n + nafter > count;
+    if (more)
+        n = count;
     json_object *events = json_object_new_array();
     reply = json_object_new_object();
     json_object_object_add(reply, "events", events);
-    for (size_t i = 0; i < n; i++) {
-        json_object *ev = json_object_new_object();
-        json_object_object_add(ev, "criticality", json_object_get(all[i].crit));
-        if (all[i].text) {
-            json_object_object_add(ev, "timestamp", json_object_get(all[i].text));
-        } else {
-            char ts[40] = "";
-            query_format_instant(all[i].instant, ts, sizeof ts);
-            json_object_object_add(ev, "timestamp", json_object_new_string(ts));
-        }
-        json_object_object_add(ev, "eventMessage", json_object_get(all[i].msg));
-        json_object_array_add(events, ev);
-    }
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(events, event_json(&all[i]));
     out = strdup(json_object_to_json_string_ext(
         reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (out && more && n > 0 && !req->classic) {
+        struct evl_cursor c = {all[n - 1].instant, all[n - 1].time};
+        out = evl_query_add_next(out, &c);
+    }
+    if (!out)
+        fail(err, errlen, "out of memory");
 done:
     json_object_put(reply);
     free(all);
     rows_free(&main);
     rows_free(&edge);
+    rows_free(&aft);
     return out;
 }

@@ -1,8 +1,10 @@
 /*
  * query-client (the classic "client"): every interval_ms, asks for the last
  * `count` events with criticality above $MIN_CRITICALITY and prints them as
- * a table (new rows marked), or as JSON lines.  An unchanged answer is not
- * reprinted.  No reader, a timeout or an error reply is one clear line per
+ * a table (new rows marked), or as JSON lines.  The request's other
+ * conditions (since, until, max_criticality, criticality_in, contains,
+ * key: querycfg.h) come from the config; without them the request is the
+ * classic one, byte for byte.  An unchanged answer is not reprinted.  No reader, a timeout or an error reply is one clear line per
  * attempt; the client keeps going.
  */
 #include <errno.h>
@@ -12,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfgread.h"
+#include "querycfg.h"
 #include "render.h"
 #include "table.h"
 
@@ -23,7 +27,45 @@ typedef struct client {
     FILE *out;
     int64_t next_ns;
     client_answer prev;
+    evl_buf members; /* the configured conditions as JSON members, or "" */
 } client;
+
+/* The request: the classic two members, then the configured conditions. */
+static char *request_text(const client *c)
+{
+    char head[96];
+    evl_buf b = {0};
+    snprintf(head, sizeof head, "{\"last_events_count\":%lld,\"min_criticality\":%lld",
+             (long long)c->count, (long long)c->min_criticality);
+    if (evl_buf_adds(&b, head) || evl_buf_adds(&b, c->members.data ? c->members.data : "") ||
+        evl_buf_addc(&b, '}')) {
+        evl_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* MIN_CRITICALITY (or the variable min_criticality_env names). */
+static int env_min(client *c)
+{
+    const char *v = getenv(c->env_name);
+    if (!v || !*v)
+        return evh_config_error(c->inst, "min_criticality_env",
+                                "environment variable %s is not set (the "
+                                "client shows events with criticality above "
+                                "it, e.g. %s=5)",
+                                c->env_name, c->env_name);
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end)
+        return evh_config_error(c->inst, "min_criticality_env",
+                                "environment variable %s is not an integer: "
+                                "\"%.40s\"",
+                                c->env_name, v);
+    c->min_criticality = x;
+    return EVH_OK;
+}
 
 static int client_configure(evh_instance *inst, void **state)
 {
@@ -33,38 +75,38 @@ static int client_configure(evh_instance *inst, void **state)
         return EVH_ENOMEM;
     *state = c;
     c->inst = inst;
-    if (evh_config_int(inst, "interval_ms", 10000, 10, 86400000,
-                       &c->interval_ms) ||
-        evh_config_int(inst, "count", 10, 1, 1000000, &c->count) ||
-        evh_config_int(inst, "timeout_ms", 5000, 10, 600000, &c->timeout_ms) ||
-        evh_config_string(inst, "min_criticality_env", "MIN_CRITICALITY",
-                          &c->env_name) ||
-        evh_config_bool(inst, "once", false, &c->once) ||
-        evh_config_string(inst, "format", "table", &format) ||
-        evh_config_string(inst, "output", NULL, &c->output))
-        return EVH_ECONFIG;
+    int rc = EVH_OK;
+    EVL_READ(rc, evh_config_int(inst, "interval_ms", 10000, 10, 86400000,
+                                &c->interval_ms));
+    EVL_READ(rc, evh_config_int(inst, "count", 10, 1, 1000000, &c->count));
+    EVL_READ(rc, evh_config_int(inst, "timeout_ms", 5000, 10, 600000,
+                                &c->timeout_ms));
+    EVL_READ(rc, evh_config_string(inst, "min_criticality_env",
+                                   "MIN_CRITICALITY", &c->env_name));
+    EVL_READ(rc, evh_config_bool(inst, "once", false, &c->once));
+    EVL_READ(rc, evh_config_string(inst, "format", "table", &format));
+    EVL_READ(rc, evh_config_string(inst, "output", NULL, &c->output));
+    int qrc = evl_querycfg_read(inst, &c->members);
+    if (qrc == EVH_ENOMEM)
+        return qrc;
+    EVL_READ(rc, qrc);
+    if (rc != EVH_OK)
+        return evh_config_status(inst);
     if (strcmp(format, "table") && strcmp(format, "json"))
         return evh_config_error(inst, "format",
                                 "expected \"table\" or \"json\", got \"%s\"",
                                 format);
     c->json = strcmp(format, "json") == 0;
-    const char *v = getenv(c->env_name);
-    if (!v || !*v)
-        return evh_config_error(inst, "min_criticality_env",
-                                "environment variable %s is not set (the "
-                                "client shows events with criticality above "
-                                "it, e.g. %s=5)",
-                                c->env_name, c->env_name);
-    char *end;
-    errno = 0;
-    long long x = strtoll(v, &end, 10);
-    if (errno || end == v || *end)
-        return evh_config_error(inst, "min_criticality_env",
-                                "environment variable %s is not an integer: "
-                                "\"%.40s\"",
-                                c->env_name, v);
-    c->min_criticality = x;
-    return EVH_OK;
+    if (env_min(c) != EVH_OK)
+        return EVH_ECONFIG;
+    /* The reader's own parser: a config accepts what the reader does. */
+    char *req = request_text(c);
+    struct evl_query q;
+    if (!req)
+        return EVH_ENOMEM;
+    rc = evl_querycfg_check(inst, req, c->count, &q);
+    free(req);
+    return rc;
 }
 
 static void emit(client *c, const char *text)
@@ -76,14 +118,13 @@ static void emit(client *c, const char *text)
 
 static void ask(client *c)
 {
-    char req[128], when[32], line[1024];
-    char *reply = NULL;
+    char when[32], line[1024];
+    char *reply = NULL, *req = request_text(c);
     size_t len = 0;
-    int n = snprintf(req, sizeof req,
-                     "{\"last_events_count\":%lld,\"min_criticality\":%lld}",
-                     (long long)c->count, (long long)c->min_criticality);
-    int rc = evh_request(c->inst, NULL, req, (size_t)n, c->timeout_ms, &reply,
-                         &len);
+    int rc = req ? evh_request(c->inst, NULL, req, strlen(req), c->timeout_ms,
+                               &reply, &len)
+                 : EVH_ENOMEM;
+    free(req);
     evl_table_clock((int64_t)time(NULL) * 1000000000, true, when, sizeof when);
     if (rc == EVH_ENORESPONDERS || rc == EVH_ETIMEOUT) {
         snprintf(line, sizeof line,
@@ -174,6 +215,7 @@ static void client_destroy(void *state)
         client_answer_free(&c->prev);
     if (c->out)
         fclose(c->out);
+    evl_buf_free(&c->members);
     free(c);
 }
 

@@ -21,6 +21,7 @@
 
 #include "event.h"
 #include "filter.h"
+#include "querycfg.h"
 #include "table.h"
 
 #define WATCH_MS 100
@@ -42,6 +43,8 @@ typedef struct tail {
     int64_t invalid_unlogged;
     int64_t invalid_logged_ns; /* monotonic; 0: never */
     evl_buf line;
+    bool has_q; /* the request conditions of the config (querycfg.h) */
+    struct evl_query q;
 } tail;
 
 static int64_t clock_ns(clockid_t id)
@@ -163,7 +166,8 @@ static int tail_on_msg(void *state, evh_msg *msg)
         invalid_event(t, msg, err);
         return EVH_OK; /* a viewer acks all: poison never gets better */
     }
-    if (!tail_filter_match(&t->filter, ev.obj)) {
+    if (!tail_filter_match(&t->filter, ev.obj) ||
+        (t->has_q && !evl_query_event_match(&t->q, &ev, t->filter.key_field))) {
         evh_counter_add(t->inst, "filtered", 1);
         evl_event_free(&ev);
         return EVH_OK;
@@ -213,6 +217,32 @@ static int env_condition(tail *t)
     return EVH_OK;
 }
 
+/* since, until, max_criticality, criticality_in, contains, key: the
+ * reader's conditions, checked by its parser, applied to each event.  A
+ * live tail has no implied range: contains alone does not stop at the 24 h
+ * the reader bounds it to. */
+static int read_conditions(tail *t)
+{
+    evl_buf m = {0};
+    int rc = evl_querycfg_read(t->inst, &m);
+    if (rc == EVH_OK && m.len) {
+        evl_buf req = {0};
+        if (evl_buf_adds(&req, "{\"last_events_count\":1") ||
+            evl_buf_adds(&req, m.data) || evl_buf_addc(&req, '}'))
+            rc = EVH_ENOMEM;
+        else
+            rc = evl_querycfg_check(t->inst, req.data, 1, &t->q);
+        evl_buf_free(&req);
+        t->has_q = rc == EVH_OK;
+        if (t->has_q && !evh_config_has(t->inst, "since"))
+            t->q.has_since = false;
+        if (t->has_q && !evh_config_has(t->inst, "until"))
+            t->q.has_until = false;
+    }
+    evl_buf_free(&m);
+    return rc;
+}
+
 static int read_filter(tail *t)
 {
     evh_instance *inst = t->inst;
@@ -249,7 +279,8 @@ static int read_filter(tail *t)
         rc = evh_config_error(inst, "key_field", "must not be empty");
     if (env_condition(t) != EVH_OK)
         rc = EVH_ECONFIG;
-    return rc;
+    int qrc = read_conditions(t);
+    return qrc == EVH_ENOMEM ? qrc : qrc != EVH_OK ? EVH_ECONFIG : rc;
 }
 
 static int tail_configure(evh_instance *inst, void **state)

@@ -1,9 +1,14 @@
 /*
  * libFuzzer target: the query request parser and the InfluxQL it leads
- * to.  Property: an accepted request has a count in 1..max, and its query
- * text is the fixed template with two printed integers -- nothing from the
- * request is pasted into it -- and, with the criticality band tag, lists
- * exactly the bands that can hold a value above X.
+ * to.  Property: an accepted classic request has a count in 1..max, and
+ * its query text is the fixed template with two printed integers --
+ * nothing from the request is pasted into it -- and, with the criticality
+ * band tag, lists exactly the bands that can hold a value above X.  Any
+ * other accepted request (the new members) gives one statement whose only
+ * quoted strings are band names and the key, whose only regular expression
+ * holds nothing but letters, digits, UTF-8 beyond ASCII and \x{HH}
+ * escapes, and whose bands are exactly those that can hold an accepted
+ * criticality.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,8 +32,10 @@ static void as_answer(const uint8_t *data, size_t len)
     if (b == 1 && (to - from != 1000000 || k < 1 || k > 3))
         abort();
     (void)query_points(body);
-    char *out = query_reply_from_influx(body, b == 1 ? body : NULL, 3, err,
-                                        sizeof err);
+    query_request req = {.last_events_count = 3, .has_before = true,
+                         .before = {INT64_MAX, INT64_MAX}};
+    char *out = query_reply_from_influx(body, b == 1 ? body : NULL, body,
+                                        &req, err, sizeof err);
     if (out) {
         json_object *o = json_tokener_parse(out), *ev;
         if (!o || !json_object_object_get_ex(o, "events", &ev) ||
@@ -42,18 +49,99 @@ static void as_answer(const uint8_t *data, size_t len)
     free(body);
 }
 
+static const query_store plain = {"event", NULL, "key"};
+static const query_store banded = {"event", "b", "key"};
+
+/* The WHERE of a request with new members: quoted strings are band names
+ * (after "b" = ) or the key (after "key" = ), the one regex is escaped. */
+static void check_safe(const char *q, const query_request *req)
+{
+    if (strchr(q, ';'))
+        abort();
+    for (const char *p = q; *p; p++) {
+        if (*p == '\'') {
+            const char *end = strchr(p + 1, '\'');
+            if (!end)
+                abort();
+            size_t n = (size_t)(end - p - 1);
+            bool band = p >= q + 6 && !strncmp(p - 6, "\"b\" = ", 6) && n < 6;
+            bool key = p >= q + 8 && !strncmp(p - 8, "\"key\" = ", 8) &&
+                       n == strlen(req->key) && !strncmp(p + 1, req->key, n);
+            if (!band && !key)
+                abort();
+            p = end;
+        } else if (*p == '/') {
+            if (strncmp(p - 4, " =~ ", 4) != 0 || !req->contains_len)
+                abort();
+            for (p++; *p != '/'; p++) {
+                unsigned char c = (unsigned char)*p;
+                if (c == '\\' && !strncmp(p, "\\x{", 3) && p[5] == '}')
+                    p += 5;
+                else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c >= 0x80))
+                    abort();
+            }
+            if (p[1] != '\0' && p[1] != ' ')
+                abort();
+        }
+    }
+}
+
+static int new_members(const query_request *req)
+{
+    char *q = query_build_influxql(&plain, NULL, 0, req);
+    if (!q)
+        abort();
+    check_safe(q, req);
+    free(q);
+    char bands[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    char all[EVL_CRIT_BAND_TOP + 2][EVL_CRIT_BAND_LEN];
+    /* every band stored: the answer to the listing */
+    char listing[4096] = "{\"results\":[{\"series\":[{\"values\":[";
+    size_t na = evl_crit_bands_above(INT64_MIN, all);
+    for (size_t i = 0; i < na; i++) {
+        strcat(listing, i ? ",[\"b\",\"" : "[\"b\",\"");
+        strcat(listing, all[i]);
+        strcat(listing, "\"]");
+    }
+    strcat(listing, "]}]}]}");
+    char err[128];
+    int nb = query_bands_from_influx(listing, req, bands, err, sizeof err);
+    /* Each band listed holds an accepted value; each band left out none of
+     * the probes. */
+    for (size_t i = 0, j = 0; i < na; i++) {
+        bool listed = j < (size_t)nb && !strcmp(bands[j], all[i]);
+        int64_t v = !strcmp(all[i], "lt0")     ? -1
+                    : !strcmp(all[i], "ge100") ? 100
+                                               : strtoll(all[i], NULL, 10);
+        if (!listed && (v >= 0 && v < 100) && evl_query_crit_match(req, v))
+            abort();
+        j += listed;
+    }
+    if (nb > 0) {
+        q = query_build_influxql(&banded, bands, (size_t)nb, req);
+        if (!q)
+            abort();
+        check_safe(q, req);
+        free(q);
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     query_request req;
     char err[256];
     as_answer(data, len);
-    if (query_request_parse((const char *)data, len, 1000, &req, err,
-                            sizeof err) != 0) {
+    if (evl_query_parse((const char *)data, len, 1000, 1717243200500000000LL,
+                        &req, err, sizeof err) != 0) {
         if (!err[0])
             abort(); /* every refusal says why */
         return 0;
     }
-    if (req.count < 1 || req.count > 1000)
+    if (!req.classic)
+        return new_members(&req);
+    if (req.last_events_count < 1 || req.last_events_count > 1000)
         abort();
     /* Without bands: exactly the template with the two printed integers. */
     char want[256], num[32];
@@ -65,8 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
              "SELECT \"criticality\",\"eventMessage\",\"sub_ns\",\"timestamp\" "
              "FROM \"event\" WHERE \"criticality\" %s ORDER BY time DESC "
              "LIMIT %lld",
-             num, (long long)req.count + 1);
-    char *q = query_build_influxql("event", NULL, NULL, 0, &req);
+             num, (long long)req.last_events_count + 1);
+    char *q = query_build_influxql(&plain, NULL, 0, &req);
     if (!q || strcmp(q, want) != 0)
         abort();
     free(q);
@@ -76,10 +164,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     snprintf(range, sizeof range,
              "%.*s AND time >= %lld AND time < %lld ORDER BY time DESC LIMIT %d",
              (int)(strstr(want, " ORDER BY") - want), want,
-             (long long)req.count * 1000000, (long long)req.count * 1000000 + 1000000,
+             (long long)req.last_events_count * 1000000, (long long)req.last_events_count * 1000000 + 1000000,
              QUERY_BOUNDARY_MAX);
-    q = query_build_range("event", NULL, NULL, 0, &req, req.count * 1000000,
-                          req.count * 1000000 + 1000000, 0);
+    q = query_build_range(&plain, NULL, 0, &req, req.last_events_count * 1000000,
+                          req.last_events_count * 1000000 + 1000000, 0);
     if (!q || strcmp(q, range) != 0)
         abort();
     free(q);
@@ -88,10 +176,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     snprintf(top, sizeof top,
              "SELECT TOP(\"sub_ns\", %lld) AS \"sub_ns\",\"criticality\","
              "\"eventMessage\",\"timestamp\"%.*s AND time >= %lld AND time < %lld",
-             (long long)req.count, (int)(strstr(want, " ORDER BY") - from_kw), from_kw,
-             (long long)req.count * 1000000, (long long)req.count * 1000000 + 1000000);
-    q = query_build_range("event", NULL, NULL, 0, &req, req.count * 1000000,
-                          req.count * 1000000 + 1000000, req.count);
+             (long long)req.last_events_count, (int)(strstr(want, " ORDER BY") - from_kw), from_kw,
+             (long long)req.last_events_count * 1000000, (long long)req.last_events_count * 1000000 + 1000000);
+    q = query_build_range(&plain, NULL, 0, &req, req.last_events_count * 1000000,
+                          req.last_events_count * 1000000 + 1000000, req.last_events_count);
     if (!q || strcmp(q, top) != 0)
         abort();
     free(q);
@@ -103,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     size_t nb = evl_crit_bands_above(req.min_criticality, bands);
     if (nb == 0)
         return 0; /* no band can match: the reader answers without a query */
-    q = query_build_influxql("event", "b", bands, nb, &req);
+    q = query_build_influxql(&banded, bands, nb, &req);
     if (!q)
         abort();
     const char *w = strstr(q, " WHERE (");

@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 
     if (argc < 5) {
         fprintf(stderr, "usage: evh-nats pub|pub1 URL SUBJECT FILE | "
-                        "req URL SUBJECT PAYLOAD [TIMEOUT_MS]\n");
+                        "req URL SUBJECT PAYLOAD [TIMEOUT_MS] | "
+                        "sub1 URL SUBJECT TIMEOUT_MS\n");
         return 2;
     }
     const char *mode = argv[1], *url = argv[2], *subj = argv[3];
@@ -75,6 +76,26 @@ int main(int argc, char **argv)
                    (size_t)natsMsg_GetDataLength(reply), stdout);
             natsMsg_Destroy(reply);
         }
+    } else if (strcmp(mode, "sub1") == 0) {
+        /* One message's exact bytes (a request a client sent), then exit:
+         * "subscribed" on stderr once the server has the subscription. */
+        natsSubscription *sub = NULL;
+        natsMsg *m = NULL;
+        s = natsConnection_SubscribeSync(&sub, nc, subj);
+        if (s == NATS_OK)
+            s = natsConnection_FlushTimeout(nc, 10000);
+        if (s == NATS_OK) {
+            fprintf(stderr, "subscribed\n");
+            s = natsSubscription_NextMsg(&m, sub, atoll(argv[4]));
+        }
+        if (s != NATS_OK) {
+            rc = fail("sub1", s);
+        } else {
+            fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m),
+                   stdout);
+            natsMsg_Destroy(m);
+        }
+        natsSubscription_Destroy(sub);
     } else if (strcmp(mode, "pub") == 0 || strcmp(mode, "pub1") == 0) {
         size_t len = 0;
         char *data = slurp(argv[4], &len);
