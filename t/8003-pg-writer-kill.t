@@ -1,7 +1,8 @@
 #!/bin/bash
 # The pg-sink host SIGKILLed mid-stream (batches committed but not yet
 # acked are redelivered) and started again: exactly N rows, none doubled --
-# the redelivered ones conflict with their first rows and add none.
+# the redelivered ones conflict with their first rows and add none.  The
+# table is partitioned by month (partition = "month").
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/servers.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
@@ -13,7 +14,7 @@ host_cfg "$T/writer.cfg" writer "{ plugin = \"pg-sink\"; name = \"writer\"; subs
   jetstream = { stream = \"EVENTS\"; subjects = [\"events\"]; durable = \"pg-sink\";
                 max_ack_pending = 20000; ack_wait_ms = 5000; };
   config = { conninfo = \"$PG_CONNINFO\"; password_file = \"$PG_PASSWORD_FILE\";
-             batch_size = 2000; flush_interval_ms = 50; }; }"
+             batch_size = 2000; flush_interval_ms = 50; partition = \"month\"; }; }"
 host_cfg "$T/daemon.cfg" daemon "{ plugin = \"generator\"; name = \"daemon\"; publish = \"events\";
   jetstream = { stream = \"EVENTS\"; subjects = [\"events\"]; };
   config = { rate = 2000; count = $N; seed = 1; }; }"
@@ -38,6 +39,9 @@ acked() { info=$(curl -s "http://127.0.0.1:$NATS_MON_PORT/jsz?accounts=true&cons
 wait_for 60 acked
 is "$(rows)" $N "exactly $N rows after the writer was SIGKILLed and restarted"
 is "$(pg_q "SELECT count(DISTINCT seq) FROM events")" $N "no duplicates"
+is "$(pg_q "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass")" 3 \
+    "partitioned: this month's partition and two ahead"
+is "$(pg_q "SELECT count(*) FROM ONLY events")" 0 "  the rows are in the partitions"
 is "$(json_num "$info" num_ack_pending)" 0 "nothing left unacknowledged"
 is "$(json_num "$info" num_pending)" 0 "nothing left pending"
 diag "second writer: written=$(stat written) inserted=$(stat inserted) duplicates=$(stat duplicates)"

@@ -172,12 +172,13 @@ static int sink_configure(evh_instance *inst, void **state)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     s->core_seq = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+    /* Every key read and checked before failing: all problems at once. */
     int rc = read_config(s, &wid);
     if (rc == EVH_OK)
         rc = writer_id(s, wid);
-    if (rc != EVH_OK)
-        return evh_config_status(inst) != EVH_OK ? EVH_ECONFIG : rc;
-    if (check_config(s) != EVH_OK)
+    if (rc == EVH_ENOMEM)
+        return rc;
+    if (check_config(s) != EVH_OK || rc != EVH_OK)
         return EVH_ECONFIG;
     s->wconf.pg.password = s->password;
     s->wconf.partitioned = !strcmp(s->partition, "month");

@@ -88,6 +88,28 @@ out:
     return rc;
 }
 
+int pgs_is_partitioned(PGconn *c, const char *table, char *err,
+                       size_t errlen)
+{
+    char *t = evl_pg_ident(table);
+    const char *vals[1] = {t};
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    PGresult *res = PQexecParams(c, "SELECT relkind = 'p' FROM pg_class "
+                                    "WHERE oid = to_regclass($1)",
+                                 1, NULL, vals, NULL, NULL, 0);
+    int rc = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK)
+        rc = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    else
+        evl_pg_result_error(res, c, err, errlen);
+    PQclear(res);
+    free(t);
+    return rc;
+}
+
 int64_t pgs_month_of(int64_t ns)
 {
     int64_t sec = ns / 1000000000 - (ns % 1000000000 < 0);

@@ -39,6 +39,10 @@
 int pgs_schema_ensure(PGconn *c, const char *table, bool partitioned,
                       char *err, size_t errlen);
 
+/** Whether the table is partitioned: 1, 0, or -1 with the reason. */
+int pgs_is_partitioned(PGconn *c, const char *table, char *err,
+                       size_t errlen);
+
 /** The month partition holding instant `ns`, created if missing. */
 int pgs_partition_ensure(PGconn *c, const char *table, int64_t ns,
                          char *err, size_t errlen);

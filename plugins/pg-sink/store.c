@@ -162,11 +162,16 @@ static int connect_conn(store_conn *sc, const writer_conf *conf, char *err,
     sc->conn = evl_pg_connect(&conf->pg, err, errlen);
     if (!sc->conn)
         return -1;
+    /* An existing table is used as it is: partitions only for one that
+     * is partitioned, whatever the config says. */
+    int part = -1;
     if (pgs_schema_ensure(sc->conn, conf->table, conf->partitioned, err,
-                          errlen) != 0) {
+                          errlen) != 0 ||
+        (part = pgs_is_partitioned(sc->conn, conf->table, err, errlen)) < 0) {
         store_close(sc);
         return -1;
     }
+    sc->partitioned = part == 1;
     return 0;
 }
 
@@ -183,7 +188,7 @@ void batch_store(batch *b, store_conn *sc, const writer_conf *conf)
         b->rc = -1;
     } else if (b->n && connect_conn(sc, conf, b->err, sizeof b->err) != 0) {
         b->rc = -1;
-    } else if (b->n && conf->partitioned &&
+    } else if (b->n && sc->partitioned &&
                partitions(sc, conf, b, b->err, sizeof b->err) != 0) {
         b->rc = -1;
     } else if (b->n) {

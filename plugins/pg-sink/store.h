@@ -10,6 +10,7 @@
 
 typedef struct store_conn {
     PGconn *conn;      /* NULL: connect at the next write */
+    bool partitioned;  /* the table is (an existing one may not be) */
     int64_t months[8]; /* partitions this connection saw made (a ring) */
     size_t nmonths;
 } store_conn;
