@@ -421,8 +421,11 @@ wait_running() {
     wait_for "${2:-30}" _all_running "$1"
 }
 _all_running() {
-    "$EVHOST" --stats -c "$1" 2>/dev/null |
-        jq -e '(.instances | length) > 0 and
+    # Not a pipe into jq -e: on empty input (no host answered, or a config
+    # it cannot read) jq -e exits 0.
+    local s
+    s=$("$EVHOST" --stats -c "$1" 2>/dev/null) || return 1
+    printf '%s' "$s" | jq -e '(.instances | length) > 0 and
                all(.instances[]; .state == "running")' >/dev/null 2>&1
 }
 stop_evhost() { # name -> exit status of the host
