@@ -5,6 +5,7 @@
 # for an active account (202), unknown 404, inactive 403, and an account
 # deactivated in the table is refused once the cache's TTL has passed.
 # Every event answered 202 becomes exactly one row (pg-sink), with its key.
+# The table dropped is made again; PostgreSQL down is 503, then fine.
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/servers.sh"
 command -v jq >/dev/null || skip_all "jq not installed"
@@ -79,6 +80,18 @@ pg_q "UPDATE account SET is_active = true WHERE id = 'acct-a'" >/dev/null
 taken() { [ "$(http PUT /events/acct-a -d "$ev")" = 202 ]; }
 wait_for 30 taken
 is "$?" 0 "active again: 202 again"
+# The table dropped: made again at the next request.
+pg_q "DROP TABLE account" >/dev/null
+is "$(http POST /accounts -d '{"id":"acct-c","name":"Carol"}')" 201 "the table dropped: made again, 201"
+# PostgreSQL down: an account not in the cache is 503, then fine again.
+stop_pg
+is "$(http PUT /events/acct-new -d "$ev")" 503 "PostgreSQL down: an account it cannot check is 503"
+is "$(jq -r .error "$T/resp")" unavailable "  said so"
+restart_pg
+back() { [ "$(http POST /accounts -d '{"id":"acct-d","name":"Dan"}')" = 201 ]; }
+wait_for 30 back
+is "$?" 0 "PostgreSQL back: POST /accounts 201 on a new connection"
+is "$(http PUT /events/acct-d -d "$ev")" 202 "  and its events 202"
 grep -q "$(head -1 "$PG_PASSWORD_FILE")" "$T/h.log"
 is "$?" 1 "the password is never in the log"
 stop_evhost h

@@ -26,6 +26,8 @@ struct ing_accounts {
     int64_t ttl_ms, size;
     pthread_mutex_t db_lock, cache_lock;
     PGconn *conn;
+    bool table_ok; /* made (or found) on this connection's server */
+    char *ddl;
     entry *cache;
 };
 
@@ -73,7 +75,16 @@ int ing_accounts_configure(evh_instance *inst, ing_accounts **out)
         return rc;
     a->qtable = evl_pg_ident(a->table);
     a->cache = calloc((size_t)a->size, sizeof *a->cache);
-    return a->qtable && a->cache ? EVH_OK : EVH_ENOMEM;
+    if (!a->qtable || !a->cache ||
+        asprintf(&a->ddl, "CREATE TABLE IF NOT EXISTS %s (id text PRIMARY "
+                          "KEY, name text NOT NULL, is_active boolean NOT "
+                          "NULL DEFAULT true, created_at timestamptz NOT "
+                          "NULL DEFAULT now())",
+                 a->qtable) < 0) {
+        a->ddl = NULL;
+        return EVH_ENOMEM;
+    }
+    return EVH_OK;
 }
 
 /* ---- cache ---------------------------------------------------------- */
@@ -111,27 +122,43 @@ static void cache_put(ing_accounts *a, const char *id, int state)
 
 /* ---- PostgreSQL ----------------------------------------------------- */
 
-/* One statement with parameters on the shared connection (locked), made
- * anew when it broke.  NULL with the reason in err. */
+/* The connection, made anew when there is none or it broke, with the
+ * table made if missing: PostgreSQL may not have answered at start.
+ * Under db_lock.  0, or -1 with the reason in err. */
+static int ready(ing_accounts *a, char *err, size_t errlen)
+{
+    if (a->conn && PQstatus(a->conn) == CONNECTION_OK && a->table_ok)
+        return 0;
+    if (!a->conn || PQstatus(a->conn) != CONNECTION_OK) {
+        if (a->conn)
+            PQfinish(a->conn);
+        a->table_ok = false;
+        if (!(a->conn = evl_pg_connect(&a->pg, err, errlen)))
+            return -1;
+    }
+    a->table_ok = evl_pg_exec(a->conn, a->ddl, err, errlen) == 0;
+    return a->table_ok ? 0 : -1;
+}
+
+/* One statement with parameters on the shared connection (locked).
+ * NULL with the reason in err. */
 static PGresult *query(ing_accounts *a, const char *sql, int n,
                        const char *const *vals, char *err, size_t errlen)
 {
     pthread_mutex_lock(&a->db_lock);
     PGresult *res = NULL;
     for (int attempt = 0; attempt < 2 && !res; attempt++) {
-        if (!a->conn || PQstatus(a->conn) != CONNECTION_OK) {
-            if (a->conn)
-                PQfinish(a->conn);
-            a->conn = evl_pg_connect(&a->pg, err, errlen);
-            if (!a->conn)
-                break;
-        }
+        if (ready(a, err, errlen) != 0)
+            break;
         res = PQexecParams(a->conn, sql, n, NULL, vals, NULL, NULL, 0);
         ExecStatusType st = PQresultStatus(res);
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
             evl_pg_result_error(res, a->conn, err, errlen);
-            /* A connection that broke since its last use: once more. */
-            bool retry = PQstatus(a->conn) != CONNECTION_OK;
+            /* A connection that broke since its last use, or a table
+             * dropped since it was made: once more. */
+            if (!strcmp(evl_pg_sqlstate(res), "42P01"))
+                a->table_ok = false;
+            bool retry = PQstatus(a->conn) != CONNECTION_OK || !a->table_ok;
             if (!retry || attempt == 1) {
                 pthread_mutex_unlock(&a->db_lock);
                 return res; /* the caller reads the error */
@@ -146,21 +173,15 @@ static PGresult *query(ing_accounts *a, const char *sql, int n,
 
 void ing_accounts_start(ing_accounts *a, evh_instance *inst)
 {
-    char err[400], *sql = NULL;
-    if (asprintf(&sql, "CREATE TABLE IF NOT EXISTS %s (id text PRIMARY KEY, "
-                       "name text NOT NULL, is_active boolean NOT NULL "
-                       "DEFAULT true, created_at timestamptz NOT NULL "
-                       "DEFAULT now())",
-                 a->qtable) < 0)
-        return;
-    PGresult *res = query(a, sql, 0, NULL, err, sizeof err);
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+    char err[400];
+    pthread_mutex_lock(&a->db_lock);
+    int rc = ready(a, err, sizeof err);
+    pthread_mutex_unlock(&a->db_lock);
+    if (rc != 0)
         evh_log(inst, EVH_LOG_WARN,
                 "accounts: cannot make table \"%s\" yet (%s); keyed events "
                 "are answered 503 until PostgreSQL answers",
                 a->table, err);
-    PQclear(res);
-    free(sql);
 }
 
 int ing_accounts_check(ing_accounts *a, const char *id, char *err,
@@ -341,6 +362,7 @@ void ing_accounts_free(ing_accounts *a)
         free(a->password);
     }
     free(a->qtable);
+    free(a->ddl);
     free(a->cache);
     pthread_mutex_destroy(&a->db_lock);
     pthread_mutex_destroy(&a->cache_lock);
