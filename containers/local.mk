@@ -7,6 +7,7 @@ EXTRA_DIST += $(CONTAINER_TESTS) compose.yml containers/Containerfile \
 	containers/Containerfile.dockerignore containers/make-secrets \
 	containers/etc/daemon.cfg containers/etc/writer.cfg \
 	containers/etc/reader.cfg containers/etc/client.cfg \
+	containers/etc/pg-writer.cfg containers/etc/pg-reader.cfg \
 	containers/k8s/evhost.yaml containers/k8s/secret.example.yaml \
 	containers/k8s/README.md containers/nats/nats.conf docs/scaling.md \
 	docs/mqtt.md

@@ -15,7 +15,7 @@ for c in dpkg-buildpackage dh lintian apt-get; do
 done
 grep -q '^SAN_CFLAGS = -fsanitize' "$top_builddir/Makefile" &&
     skip_all "sanitizer build: the packages build from the source with Debian's flags; the plain build runs this"
-PKGS="evhost evhost-plugin-influxdb evhost-plugin-http-ingest evhost-dev"
+PKGS="evhost evhost-plugin-influxdb evhost-plugin-http-ingest evhost-plugin-postgresql evhost-dev"
 installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$'; }
 # One package test at a time on a machine (it installs into /usr).
 exec 9>/var/lock/evhost-deb-test.lock

@@ -23,8 +23,18 @@ cp "$top_srcdir/compose.yml" "$T/p/"
 (cd "$T/p" && docker-compose -f compose.yml config -q) 2>"$T/compose.err"
 is "$?" 0 "docker-compose config accepts compose.yml"
 (cd "$T/p" && docker-compose -f compose.yml config) |
-    python3 -c 'import sys, yaml, json; json.dump(yaml.safe_load(sys.stdin), sys.stdout)' >"$T/c.json"
+    python3 -c 'import sys, yaml, json; json.dump(yaml.safe_load(sys.stdin), sys.stdout)' >"$T/all.json"
+# The default stack: the services of no profile (the postgres profile is
+# checked on its own below).
+jq '.services |= with_entries(select(.value.profiles == null))' "$T/all.json" >"$T/c.json"
 c() { jq -r "$1" "$T/c.json"; }
+p() { jq -r "$1" "$T/all.json"; }
+is "$(p '[.services | to_entries[] | select(.value.profiles == ["postgres"]) | .key] | join(" ")')" "pg-reader pg-writer postgres" \
+    "the postgres profile: PostgreSQL, pg-writer, pg-reader"
+is "$(p '.services.postgres.networks | keys | join(" ")')" "store" "  PostgreSQL only on the store network"
+is "$(p '.services.postgres.environment.POSTGRES_PASSWORD_FILE')" /run/secrets/pg_password "  its password from a secret file"
+is "$(p '.services["pg-writer"].depends_on.postgres.condition')" service_healthy "  pg-writer waits for a healthy PostgreSQL"
+is "$(p '[.services["pg-writer","pg-reader"] | .image] | unique | join(" ")')" "evhost:latest" "  from the one image"
 
 is "$(c '.services | keys | join(" ")')" "client daemon influxdb nats reader writer" "six services"
 is "$(c '[.services[] | select(.build) | .image] | unique | join(" ")')" "evhost:latest" "the evhost services share one image"
@@ -84,5 +94,6 @@ for f in "$top_srcdir"/containers/etc/*.cfg; do
     [ $? -eq 0 ] || diag "$out"
 done
 like "$(cat "$top_srcdir"/containers/etc/writer.cfg)" 'url = "http://influxdb:8086"' "writer config: InfluxDB by its compose name"
+like "$(cat "$top_srcdir"/containers/etc/pg-writer.cfg)" 'host=postgres ' "pg-writer config: PostgreSQL by its compose name"
 like "$(cat "$top_srcdir"/containers/etc/daemon.cfg)" 'nats://nats:4222' "daemon config: NATS by its compose name"
 done_testing

@@ -6,7 +6,7 @@ ANALYZE_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
 	-DEVH_PKGLIBDIR='"/x"' -DEVH_SYSCONFDIR='"/x"' -I$(top_srcdir)/host \
 	-I$(top_srcdir)/include -I$(top_srcdir)/common \
 	-I$(top_srcdir)/plugins/lib -I$(top_srcdir)/plugins/influx-query \
-	-I$(top_srcdir)/plugins/query-client
+	-I$(top_srcdir)/plugins/query-client $(PQ_CFLAGS)
 EXTRA_DIST += .clang-tidy .clang-format
 
 analyze:

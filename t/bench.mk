@@ -15,7 +15,7 @@ t_bench_query_sql_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/influx-query
 t_bench_query_sql_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_bench_query_sql_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
 # The Node.js peer: its npm packages are installed by the bench (npm ci).
-EXTRA_DIST += t/bench/run t/bench/http-ingest.sh t/bench/query-shapes.sh \
+EXTRA_DIST += t/bench/run t/bench/http-ingest.sh t/bench/pg.sh t/bench/query-shapes.sh \
 	t/bench/peer/writer.js t/bench/peer/package.json \
 	t/bench/peer/package-lock.json
 CLEANFILES += bench-results.md
@@ -23,6 +23,11 @@ CLEANFILES += bench-results.md
 bench: all t/bench/nats-bench$(EXEEXT) t/bench/lp-lines$(EXEEXT) t/bench/query-sql$(EXEEXT) t/tools/evh-nats$(EXEEXT)
 	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/t/bench/run
 .PHONY: bench
+
+# The PostgreSQL case alone (BENCH_N, default 100000; BENCH_Q, 1000).
+bench-pg: all t/bench/nats-bench$(EXEEXT)
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/t/bench/pg.sh
+.PHONY: bench-pg
 
 # Only the query shapes (issue 18), on BENCH_N events of their own:
 #   make bench-query BENCH_N=1000000 BENCH_Q=1000

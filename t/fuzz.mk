@@ -17,6 +17,10 @@ FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/
 	plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c plugins/lib/query.c
 FUZZ_QUERY_SRC = t/fuzz/fuzz-query.c plugins/lib/query.c plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c
 FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/config_file.c host/settings.c host/log.c common/rfc3339.c
+FUZZ_PG_SRC = t/fuzz/fuzz-pg.c plugins/pg-sink/rows.c plugins/pg-query/sql.c \
+	plugins/lib/pg.c plugins/lib/query.c plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c
+EXTRA_DIST += t/fuzz/fuzz-pg.c t/fuzz/pg/event.json t/fuzz/pg/request.json \
+	t/fuzz/pg/counts.json
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/fuzz-query.c t/fuzz/query/classic.json t/fuzz/query/all.json \
 	t/fuzz/query/counts.json t/fuzz/query/cursor.txt \
@@ -31,8 +35,9 @@ fuzz:
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_EVENT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-event
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_REQUEST_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-request
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_QUERY_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-query
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/plugins/pg-sink -I$(top_srcdir)/plugins/pg-query $(PQ_CFLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_PG_SRC)) $(JSONC_LIBS) $(PQ_LIBS) -o t/fuzz/fuzz-pg
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) $(JSONC_LIBS) -lpthread -o t/fuzz/fuzz-config
-	@for t in event request query config; do \
+	@for t in event request query pg config; do \
 	  rm -rf t/fuzz/corpus-$$t; mkdir -p t/fuzz/corpus-$$t; \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
 	  leaks=1; [ $$t = config ] && leaks=0; \
@@ -45,4 +50,4 @@ fuzz:
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-query t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log
+	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-query t/fuzz/fuzz-pg t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log

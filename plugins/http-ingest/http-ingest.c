@@ -25,11 +25,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "batch.h"
 #include "event.h"
 #include "wipe.h"
 
-enum { R_EVENTS, R_EVENTS_KEY, R_HEALTH, R_STATS };
+enum { R_EVENTS, R_EVENTS_KEY, R_HEALTH, R_STATS, R_ACCOUNTS, R_ACCOUNT };
 
 typedef struct ingest {
     evh_instance *inst;
@@ -39,6 +40,7 @@ typedef struct ingest {
         timeout_s, threads, publish_timeout_ms;
     char *token; /* bearer token, or NULL: no authentication */
     ingest_limits lim;
+    ing_accounts *accounts; /* NULL: no account checks (accounts.h) */
     struct MHD_Daemon *d;
     _Atomic int64_t requests, accepted, duplicates, bad_request, too_large,
         unauthorized, unavailable, not_found, conflict, last_warn_ns;
@@ -120,6 +122,8 @@ static int ingest_configure(evh_instance *inst, void **state)
         evh_config_error(inst, "token_file", "the token file is empty");
     if (!g->lim.key_field[0])
         evh_config_error(inst, "key_field", "must not be empty");
+    if (ing_accounts_configure(inst, &g->accounts) == EVH_ENOMEM)
+        return EVH_ENOMEM;
     int rc = evh_config_status(inst);
     if (rc != EVH_OK)
         return rc;
@@ -415,6 +419,47 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
     return send_json(c, MHD_HTTP_ACCEPTED, o, NULL, NULL);
 }
 
+/* With accounts, /accounts and /accounts/<id> (accounts.h). */
+static bool accounts_route(ingest *g, const char *url, const char *method,
+                           req *r, const char **allow)
+{
+    int n = g->accounts ? ing_accounts_route(url, method, r->key,
+                                             sizeof r->key, allow)
+                        : 0;
+    if (n > 0)
+        r->route = n == 1 ? R_ACCOUNTS : R_ACCOUNT;
+    return n > 0;
+}
+
+/* The last check of a request's headers.  With accounts, the key of
+ * /events/<key> must be an active account (unknown 404, inactive 403,
+ * PostgreSQL not answering 503). */
+static enum MHD_Result account_gate(ingest *g, struct MHD_Connection *c,
+                                    const req *r, bool *answered)
+{
+    char err[300];
+    int st = r->route == R_EVENTS_KEY && g->accounts
+                 ? ing_accounts_check(g->accounts, r->key, err, sizeof err)
+                 : ACC_ACTIVE;
+    if (st == ACC_ACTIVE) {
+        *answered = false;
+        return MHD_YES;
+    }
+    if (st == ACC_UNKNOWN) {
+        count(g, &g->not_found, "not_found", 1);
+        return send_error(c, MHD_HTTP_NOT_FOUND, "unknown_account",
+                          "no such account", 0, NULL, NULL);
+    }
+    if (st == ACC_INACTIVE) {
+        evh_counter_add(g->inst, "inactive_account", 1);
+        return send_error(c, MHD_HTTP_FORBIDDEN, "inactive_account",
+                          "this account is not active", 0, NULL, NULL);
+    }
+    count(g, &g->unavailable, "unavailable", 1);
+    return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", err, 0,
+                      MHD_HTTP_HEADER_RETRY_AFTER, "1");
+}
+
 /* Which route, or an answer right away (404, 405, 400, 401, 413). */
 static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
                              const char *url, const char *method, req *r,
@@ -445,7 +490,7 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
     } else if (strcmp(url, "/stats") == 0) {
         r->route = R_STATS;
         allow = get ? NULL : "GET, HEAD";
-    } else {
+    } else if (!accounts_route(g, url, method, r, &allow)) {
         count(g, &g->not_found, "not_found", 1);
         return send_error(c, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such path: POST /events, PUT /events/<key>, "
@@ -472,8 +517,7 @@ static enum MHD_Result route(ingest *g, struct MHD_Connection *c,
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > (unsigned long long)g->max_body)
         return too_large(g, c);
-    *answered = false;
-    return MHD_YES;
+    return account_gate(g, c, r, answered);
 }
 
 /* The connection's state (see conn_state), or NULL when it could not be
@@ -574,6 +618,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return do_health(g, c);
     case R_STATS:
         return do_stats(g, c);
+    case R_ACCOUNTS:
+    case R_ACCOUNT: {
+        json_object *o = NULL;
+        unsigned st = r->route == R_ACCOUNT
+                          ? ing_accounts_get(g->accounts, r->key, &o)
+                          : ing_accounts_create(g->accounts, r->body, r->len, &o);
+        return send_json(c, st, o, NULL, NULL);
+    }
     default:
         return do_events(g, c, r);
     }
@@ -633,6 +685,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static int ingest_start(void *state)
 {
     ingest *g = state;
+    if (g->accounts)
+        ing_accounts_start(g->accounts, g->inst);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (g->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -685,6 +739,7 @@ static void ingest_destroy(void *state)
     if (!g)
         return;
     ingest_drain(g);
+    ing_accounts_free(g->accounts);
     wipe_free(g->token);
     free(g);
 }

@@ -17,3 +17,9 @@ plugins_lib_libevl_influx_la_SOURCES = \
 	plugins/lib/influx.c plugins/lib/influx.h plugins/lib/influx_conf.c
 plugins_lib_libevl_influx_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 plugins_lib_libevl_influx_la_LIBADD = plugins/lib/libevl.la $(CURL_LIBS)
+# libevl-pg: PostgreSQL connections (libpq), for pg-sink, pg-query and
+# http-ingest's accounts.
+noinst_LTLIBRARIES += plugins/lib/libevl-pg.la
+plugins_lib_libevl_pg_la_SOURCES = plugins/lib/pg.c plugins/lib/pg.h
+plugins_lib_libevl_pg_la_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS)
+plugins_lib_libevl_pg_la_LIBADD = plugins/lib/libevl.la $(PQ_LIBS)

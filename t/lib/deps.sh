@@ -2,10 +2,10 @@
 # t/check and t/demo).  Installs only what is missing; runs apt-get update
 # only when something is.
 EVH_DEPS="build-essential autoconf automake libtool pkg-config libsystemd-dev python3 \
-libnats-dev libconfig-dev libjson-c-dev libcurl4-openssl-dev libmicrohttpd-dev \
+libnats-dev libconfig-dev libjson-c-dev libcurl4-openssl-dev libmicrohttpd-dev libpq-dev \
 nats-server influxdb curl jq openssl man-db groff-base valgrind \
 mosquitto-clients lcov nginx-light wrk debhelper lintian prometheus systemd \
-iproute2 python3-jsonschema python3-yaml"
+iproute2 python3-jsonschema python3-yaml postgresql"
 
 evh_install_deps() {
     local missing=() p

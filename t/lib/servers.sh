@@ -7,6 +7,8 @@
 #   start_influx / stop_influx / kill_influx / restart_influx
 #       -> INFLUX_PORT INFLUX_URL
 #   influx_q DB QUERY, influx_count DB MEASUREMENT, influx_create_db DB
+#   start_pg / stop_pg / restart_pg  (PostgreSQL: a throwaway cluster)
+#       -> PG_PORT PG_CONNINFO PG_PASSWORD_FILE; pg_q SQL (psql, superuser)
 #   start_evhost NAME CFG [args] -> EVH_PID_<NAME>, log $T/NAME.log
 #   stop_evhost NAME  (SIGTERM, wait <= 30 s, returns the exit status)
 #   wait_evhost NAME SECS  (wait for it to exit by itself; 124 if it did not)
@@ -29,6 +31,7 @@ _is_child() {
 
 _evh_cleanup() {
     local p f
+    _pg_cleanup
     for p in "${_evh_pids[@]}"; do
         _is_child "$p" && _term_wait "$p" 3 >/dev/null 2>&1
     done
@@ -283,6 +286,105 @@ influx_count() { # db measurement
     n=$(printf '%s' "$j" | sed -n 's/.*"values":\[\["[^"]*",\([0-9,]*\)\]\].*/\1/p' |
         tr ',' '\n' | sort -n | tail -1)
     echo "${n:-0}"
+}
+
+# ---------------------------------------------------------- PostgreSQL ----
+# Debian's PostgreSQL 15 as a throwaway cluster in $T/pg, run in the
+# foreground (our child) on a free loopback port with its socket in $T.
+# postgres refuses to run as root: as root it runs as the postgres user
+# (setpriv execs it, so the pid is the postmaster's), and $T becomes
+# searchable (not listable) by others for that.  Local socket: trust (the
+# harness's psql, as superuser "postgres"); TCP: scram-sha-256 for the
+# role "evhost" with the password in $PG_PASSWORD_FILE, owner of the
+# database "events".
+PG_BIN=/usr/lib/postgresql/15/bin
+_pg_as() { # cmd... as the cluster's owner
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+    else
+        "$@"
+    fi
+}
+_pg_init() {
+    PG_DIR=$T/pg
+    mkdir -p "$PG_DIR/data" "$PG_DIR/sock"
+    if [ "$(id -u)" = 0 ]; then
+        chmod 711 "$T"
+        chown -R postgres:postgres "$PG_DIR"
+    fi
+    _pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C.UTF-8 \
+        --auth-local=trust --auth-host=scram-sha-256 >>"$T/pg-init.out" 2>&1 || {
+        _tail_log "$T/pg-init.out"; return 1; }
+    cat >>"$PG_DIR/data/postgresql.conf" <<EOT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_DIR/sock'
+fsync = off
+full_page_writes = off
+shared_buffers = 64MB
+max_connections = 100
+logging_collector = off
+log_min_messages = warning
+EOT
+}
+_pg_run() {
+    # Not through _pg_as: a function run in the background is a subshell,
+    # and $! would be its pid, not the postmaster's.
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=postgres --regid=postgres --init-groups -- \
+            "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" >>"$T/postgres.log" 2>&1 &
+    else
+        "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" >>"$T/postgres.log" 2>&1 &
+    fi
+    PG_PID=$!
+    track_pid "$PG_PID"
+    if ! _wait_listen "$PG_PID" "$PG_PORT" 30 ||
+       ! wait_for 30 "$PG_BIN/pg_isready" -q -h "$PG_DIR/sock" -p "$PG_PORT" -U postgres; then
+        echo "# postgres did not start on port $PG_PORT" >&2
+        _tail_log "$T/postgres.log"
+        return 1
+    fi
+}
+start_pg() {
+    local try
+    _pg_init || { echo "Bail out! initdb failed (see above)"; exit 1; }
+    for try in 1 2 3; do
+        PG_PORT=$(free_port)
+        _pg_run && break
+        kill_pg
+        [ "$try" = 3 ] && { echo "Bail out! postgres did not start (see above)"; exit 1; }
+    done
+    PG_PASSWORD_FILE=$T/pg-password
+    printf 'p%s%s\n' "$RANDOM" "$RANDOM" >"$PG_PASSWORD_FILE"
+    chmod 600 "$PG_PASSWORD_FILE"
+    pg_q "CREATE ROLE evhost LOGIN PASSWORD '$(head -1 "$PG_PASSWORD_FILE")'" postgres >/dev/null &&
+        pg_q "CREATE DATABASE events OWNER evhost" postgres >/dev/null ||
+        { echo "Bail out! cannot create the evhost role and database"; exit 1; }
+    PG_CONNINFO="host=127.0.0.1 port=$PG_PORT dbname=events user=evhost"
+    export PG_PORT PG_CONNINFO PG_PASSWORD_FILE
+}
+# Fast shutdown (SIGINT): sessions are ended, as an operator's restart does.
+stop_pg() {
+    [ -n "${PG_PID:-}" ] || return 0
+    _is_child "$PG_PID" && kill -INT "$PG_PID" 2>/dev/null
+    _term_wait "$PG_PID" 30
+    PG_PID=
+}
+kill_pg() {
+    [ -n "${PG_PID:-}" ] || return 0
+    _is_child "$PG_PID" && kill -KILL "$PG_PID" 2>/dev/null
+    wait "$PG_PID" 2>/dev/null
+    PG_PID=
+}
+restart_pg() { stop_pg; _pg_run; }
+_pg_cleanup() {
+    [ -n "${PG_PID:-}" ] && _is_child "$PG_PID" && kill -INT "$PG_PID" 2>/dev/null
+    return 0
+}
+# pg_q SQL [DB]: one statement as superuser over the socket; tuples only,
+# unaligned, fields separated by '|'.
+pg_q() {
+    _pg_as "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR/sock" -p "$PG_PORT" \
+        -U postgres -d "${2:-events}" -c "$1"
 }
 
 # -------------------------------------------------------------- evhost ----
