@@ -82,6 +82,18 @@ is "$(grep -c '  7  event #' "$T/t.out")" "$(jq -s '[.[] | select(.criticality =
 is "$(grep -cE '  [0-9]  event #' "$T/t.out")" "$(jq -s '[.[] | select(.criticality == 7)] | length' "$T/set.jsonl")" \
    "client table: no other rows"
 
+# ---- evhost-client: the client's options on the command line -----------
+CLIENT="$top_builddir/evhost-client"
+client_cfg "$T/c.cfg" query "once = true; output = \"$T/c.out\"; count = 100; criticality_in = [7]; max_criticality = 8;"
+env -u MIN_CRITICALITY EVHOST="$EVHOST" timeout 20 "$CLIENT" -c "$T/c.cfg" --json --min-criticality -1 2>"$T/c.log"
+is "$?" 0 "evhost-client --json --min-criticality -1: prints once, exits 0"
+is "$(jq -c . "$T/c.out")" \
+   "$(jq -c -s '[.[] | select(.criticality == 7)] | sort_by(.timestamp) | reverse | .[] | {criticality, timestamp, eventMessage}' "$T/set.jsonl")" \
+   "evhost-client --json: a config saying table answers JSON lines, exactly jq's events"
+out=$(QUERY_FORMAT=yaml MIN_CRITICALITY=1 "$EVHOST" -t -c "$T/c.cfg" 2>&1)
+is "$?" 1 "QUERY_FORMAT=yaml: evhost -t exits 1"
+like "$out" 'c.cfg:[0-9]+: plugins\[0\]\.config\.format_env: environment variable QUERY_FORMAT must be .*yaml' "QUERY_FORMAT=yaml: said, naming the variable"
+
 # ---- the tail on the live stream ---------------------------------------
 tail_n() { [ "$(lines "$1")" -ge "$2" ]; }
 want_tail=$(jq -c -S 'select((.eventMessage | contains("sshd")) and .criticality <= 6 and .key == "acct-1")' "$T/set.jsonl")

@@ -281,9 +281,9 @@ static int get_count_by(json_object *o, struct evl_query *q, char *err,
     return 0;
 }
 
-/* The checks across members, once each is valid on its own. */
-static int check_together(struct evl_query *q, bool has_count, int64_t max_count,
-                          int64_t now_ns, char *err, size_t errlen)
+/* What is asked for: events (a count) or counts (count_by), not both. */
+static int check_shape(const struct evl_query *q, bool has_count,
+                       int64_t max_count, char *err, size_t errlen)
 {
     if (q->counts && (has_count || q->has_before))
         return fail(err, errlen, "count_by answers counts: last_events_count "
@@ -293,14 +293,31 @@ static int check_together(struct evl_query *q, bool has_count, int64_t max_count
     if (!q->counts && (q->last_events_count < 1 || q->last_events_count > max_count))
         return fail(err, errlen, "last_events_count must be in 1..%lld",
                     (long long)max_count);
-    if (q->contains_len && !q->has_until) {
+    return 0;
+}
+
+/* contains without a range searches the 24 h before until (or now). */
+static void default_contains_range(struct evl_query *q, int64_t now_ns)
+{
+    if (!q->contains_len)
+        return;
+    if (!q->has_until) {
         q->has_until = true;
         q->until_ns = floor_s(now_ns) + NS_PER_S;
     }
-    if (q->contains_len && !q->has_since) {
+    if (!q->has_since) {
         q->has_since = true;
         q->since_ns = q->until_ns - EVL_QUERY_CONTAINS_RANGE_NS;
     }
+}
+
+/* The checks across members, once each is valid on its own. */
+static int check_together(struct evl_query *q, bool has_count, int64_t max_count,
+                          int64_t now_ns, char *err, size_t errlen)
+{
+    if (check_shape(q, has_count, max_count, err, errlen))
+        return -1;
+    default_contains_range(q, now_ns);
     if (q->has_since && q->has_until && q->since_ns >= q->until_ns)
         return fail(err, errlen, "since must be before until (at the second)");
     if (q->contains_len && q->until_ns - q->since_ns > EVL_QUERY_CONTAINS_RANGE_NS)

@@ -69,7 +69,7 @@ static int env_min(client *c)
 static int client_configure(evh_instance *inst, void **state)
 {
     client *c = calloc(1, sizeof *c);
-    const char *format = NULL;
+    const char *format = NULL, *format_env = NULL;
     if (!c)
         return EVH_ENOMEM;
     *state = c;
@@ -81,12 +81,22 @@ static int client_configure(evh_instance *inst, void **state)
                       &c->env_name);
     evh_config_bool(inst, "once", false, &c->once);
     evh_config_string(inst, "format", "table", &format);
+    evh_config_string(inst, "format_env", "QUERY_FORMAT", &format_env);
     evh_config_string(inst, "output", NULL, &c->output);
     if (evl_querycfg_read(inst, &c->members) == EVH_ENOMEM)
         return EVH_ENOMEM;
     if (strcmp(format, "table") && strcmp(format, "json"))
         evh_config_error(inst, "format",
                          "expected \"table\" or \"json\", got \"%s\"", format);
+    /* The environment wins, as for MIN_CRITICALITY: evhost-client --json. */
+    const char *fenv = format_env[0] ? getenv(format_env) : NULL;
+    if (fenv && *fenv && strcmp(fenv, "table") && strcmp(fenv, "json"))
+        evh_config_error(inst, "format_env",
+                         "environment variable %s must be \"table\" or "
+                         "\"json\", got \"%.40s\"",
+                         format_env, fenv);
+    else if (fenv && *fenv)
+        format = fenv;
     c->json = strcmp(format, "json") == 0;
     env_min(c);
     int rc = evh_config_status(inst);
