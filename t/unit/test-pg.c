@@ -97,8 +97,10 @@ int main(void)
             "SELECT (time_ns / $1::bigint - (time_ns % $1::bigint < 0)::int) "
             "* $1::bigint AS bucket, criticality, count(*) FROM \"events\" "
             "WHERE true AND time_ns >= $2::bigint AND time >= "
-            "to_timestamp($2::bigint / 1000000000) GROUP BY bucket, "
-            "criticality ORDER BY bucket, criticality",
-            2, "counts per bucket and criticality");
+            "to_timestamp($2::bigint / 1000000000) AND time_ns < $3::bigint "
+            "AND time < to_timestamp($3::bigint / 1000000000) GROUP BY "
+            "bucket, criticality ORDER BY bucket, criticality",
+            3, "counts per bucket and criticality (until: the second after "
+               "now)");
     return tap_done();
 }
