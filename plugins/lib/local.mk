@@ -9,6 +9,7 @@ plugins_lib_libevl_la_SOURCES = \
 	plugins/lib/table.c plugins/lib/table.h \
 	plugins/lib/lineproto.c plugins/lib/lineproto.h \
 	plugins/lib/deadletter.c plugins/lib/deadletter.h \
+	plugins/lib/filter.c plugins/lib/filter.h \
 	plugins/lib/cfgread.h
 plugins_lib_libevl_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 plugins_lib_libevl_la_LIBADD = $(JSONC_LIBS)
