@@ -5,7 +5,7 @@ bin_PROGRAMS += evhost
 evhost_SOURCES = \
 	host/main.c host/host.h \
 	host/conf.c host/conf.h host/cfg.c host/cfg.h \
-	host/conn.c host/instance.c host/jetstream.c host/jsconfirm.c host/msg.c \
+	host/conn.c host/instance.c host/jetstream.c host/jsconfirm.c host/kv.c host/msg.c \
 	host/retry.c host/services.c host/stats.c host/status.c \
 	host/loader.c host/loader.h host/log.c host/log.h \
 	host/secret.c host/secret.h host/natsfiles.c host/natsfiles.h \
