@@ -4,7 +4,8 @@
 EVH_DEPS="build-essential autoconf automake libtool pkg-config libsystemd-dev python3 \
 libnats-dev libconfig-dev libjson-c-dev libcurl4-openssl-dev libmicrohttpd-dev \
 nats-server influxdb curl jq openssl man-db groff-base valgrind \
-mosquitto-clients lcov nginx-light wrk debhelper lintian prometheus systemd"
+mosquitto-clients lcov nginx-light wrk debhelper lintian prometheus systemd \
+prometheus-alertmanager"
 
 evh_install_deps() {
     local missing=() p

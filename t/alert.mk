@@ -1,0 +1,5 @@
+# The alert plugin against real nats-server, Alertmanager and an HTTP
+# receiver (60xx).
+ALERT_TESTS = t/6001-alert-threshold.t
+TESTS += $(ALERT_TESTS)
+EXTRA_DIST += $(ALERT_TESTS) t/lib/alert.sh t/lib/receiver.py
