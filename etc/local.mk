@@ -1,7 +1,8 @@
 # Shipped service configs, installed to $(sysconfdir)/evhost.
 evhostconfdir = $(sysconfdir)/evhost
 dist_evhostconf_DATA = etc/daemon.cfg etc/writer.cfg etc/reader.cfg \
-	etc/client.cfg etc/all-in-one.cfg etc/tail.cfg etc/ingest.cfg
+	etc/client.cfg etc/all-in-one.cfg etc/tail.cfg etc/ingest.cfg \
+	etc/alert.cfg
 
 # The systemd template unit, evhost@NAME runs $(sysconfdir)/evhost/NAME.cfg.
 systemdsystemunit_DATA = etc/systemd/evhost@.service

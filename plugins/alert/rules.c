@@ -165,7 +165,7 @@ static int read_kind(evh_instance *inst, rule *r, size_t i)
             return EVH_OK;
         }
     return evh_config_error(inst, type ? k : key_of(k, sizeof k, i, "name"),
-                            "type: expected \"threshold\", \"rate\" or "
+                            "expected \"threshold\", \"rate\" or "
                             "\"deadman\"%s",
                             type ? "" : " (missing)");
 }
