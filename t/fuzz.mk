@@ -15,19 +15,22 @@ FUZZ_EVENT_SRC = t/fuzz/fuzz-event.c plugins/lib/event.c plugins/lib/event_scan.
 FUZZ_REQUEST_SRC = t/fuzz/fuzz-request.c plugins/influx-query/request.c plugins/lib/lineproto.c \
 	plugins/lib/event.c plugins/lib/buf.c
 FUZZ_CONFIG_SRC = t/fuzz/fuzz-config.c host/conf.c host/cfg.c host/log.c plugins/lib/event.c
+FUZZ_ALERT_SRC = t/fuzz/fuzz-alert.c plugins/alert/state.c plugins/lib/filter.c plugins/lib/buf.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/config/edge.cfg t/fuzz/config/all-in-one.cfg \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
 	t/fuzz/event/regress-nul.json t/fuzz/event/regress-tag-backslash.json \
 	t/fuzz/request/classic.json t/fuzz/request/edge.json t/fuzz/request/answer.json \
-	t/fuzz/request/regress-series-string.json
+	t/fuzz/request/regress-series-string.json \
+	t/fuzz/fuzz-alert.c t/fuzz/alert/where.txt t/fuzz/alert/record.txt t/fuzz/alert/edge.txt
 
 fuzz:
 	@mkdir -p t/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_EVENT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-event
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_REQUEST_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-request
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) $(JSONC_LIBS) -lpthread -o t/fuzz/fuzz-config
-	@for t in event request config; do \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -I$(top_srcdir)/plugins/alert $(addprefix $(top_srcdir)/,$(FUZZ_ALERT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-alert
+	@for t in event request config alert; do \
 	  rm -rf t/fuzz/corpus-$$t; mkdir -p t/fuzz/corpus-$$t; \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
 	  leaks=1; [ $$t = config ] && leaks=0; \
@@ -40,4 +43,4 @@ fuzz:
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log
+	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-config t/fuzz/fuzz-alert t/fuzz/corpus-* t/fuzz/*.log
