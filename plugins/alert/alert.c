@@ -67,11 +67,9 @@ static int add_output(alerter *a, const char *key, const char *base,
     size_t bl = strlen(base);
     while (bl > 8 && base[bl - 1] == '/' && *suffix)
         bl--;
-    char *u = malloc(bl + strlen(suffix) + 1);
-    if (!u)
+    char *u = NULL;
+    if (asprintf(&u, "%.*s%s", (int)bl, base, suffix) < 0)
         return evh_config_error(a->inst, key, "out of memory");
-    memcpy(u, base, bl);
-    strcpy(u + bl, suffix);
     a->urls[a->nouts] = u;
     a->outs[a->nouts].url = u;
     a->outs[a->nouts].webhook = hook;
@@ -222,7 +220,7 @@ static void emit(alerter *a, round *rd, int64_t now_ns)
         sender_push(a->snd, n);
     evh_counter_add(a->inst, "fired", rd->fired);
     evh_counter_add(a->inst, "resolved", rd->resolved);
-    if (rd->fired)
+    if (rd->fired || rd->resolved)
         evh_log(a->inst, EVH_LOG_INFO, "%lld alerts fire, %lld resolve",
                 (long long)rd->fired, (long long)rd->resolved);
     round_free(rd);
@@ -465,6 +463,7 @@ static void alert_drain(void *state)
             mref_put(n->msgs[i], true);
         note_free(n);
     }
+    collect(a); /* delivered between the wait and the stop */
     for (size_t i = 0; i < a->table.nslots; i++)
         for (alert *al = a->table.slots[i]; al; al = al->next)
             eval_release(al, true);

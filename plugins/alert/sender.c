@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -106,7 +107,7 @@ static long post(sender *s, size_t i, const char *body, char *err)
 {
     CURL *c = s->curl[i];
     if (!c && !(c = s->curl[i] = curl_easy_init())) {
-        strcpy(err, "out of memory");
+        snprintf(err, CURL_ERROR_SIZE, "out of memory");
         return 0;
     }
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: "
