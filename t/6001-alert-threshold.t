@@ -14,7 +14,7 @@ command -v jq >/dev/null || skip_all "jq not installed"
 [ -x /usr/bin/prometheus-alertmanager ] || skip_all "prometheus-alertmanager not installed"
 start_nats
 start_receiver amhook
-start_alertmanager "$RECV_URL_amhook"
+AM_GROUP_WAIT=5s start_alertmanager "$RECV_URL_amhook"
 
 host_cfg "$T/alert.cfg" alerter "$(alert_inst alert "
   alertmanagers = [\"$AM_URL\"]; resend_interval_ms = 600000;
@@ -54,16 +54,21 @@ is "$gen" "evhost://alerter/alert/critical" "generatorURL names host, instance a
 
 ok "receiver: the grouped notification with 5 firing alerts" \
     wait_for 30 posts_eq amhook 'select(.body.status == "firing" and (.body.alerts | length) == 5)' 1
-is "$(posts amhook 'select(.body.status == "firing")')" 1 "one firing notification, not 37"
-is "$(jq -rs '[.[0].body.alerts[].labels.key] | sort | join(",")' "$T/amhook.posts")" \
-    "k0,k1,k2,k3,k4" "it names the 5 keys"
+# Alertmanager's group_wait (5 s here) usually makes that the only one; on
+# a slow machine (sanitizers) a first one may go out with fewer.
+n=$(posts amhook 'select(.body.status == "firing")')
+diag "firing notifications from Alertmanager: $n"
+ok "a few firing notifications, not 37" test "$n" -le 5
+is "$(jq -rs '[.[] | select(.body.status == "firing")] | last | [.body.alerts[].labels.key] | sort | join(",")' "$T/amhook.posts")" \
+    "k0,k1,k2,k3,k4" "the last one names the 5 keys"
 
 # No more matches: each group resolves after resolve_after_ms (8 s).
 ok "5 resolved" wait_for 60 stat_eq "$T/alert.cfg" alert resolved 5
 ok "Alertmanager: none active any more" wait_for 30 am_count 'alertname="critical"' 0
 ok "receiver: the resolved notification" \
     wait_for 30 posts_eq amhook 'select(.body.status == "resolved" and (.body.alerts | length) == 5)' 1
-is "$(stat "$T/alert.cfg" alert notifications)" 6 "6 notifications in all: 5 fired one by one, the 5 resolved in one tick"
+is "$(stat "$T/alert.cfg" alert fired)/$(stat "$T/alert.cfg" alert resolved)" 5/5 "5 fired, 5 resolved: each group changed state twice, no more"
+is "$(stat "$T/alert.cfg" alert post_errors)" 0 "no POST refused"
 stop_evhost alerter
 is "$?" 0 "SIGTERM: exit 0"
 done_testing
