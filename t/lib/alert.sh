@@ -6,6 +6,7 @@
 #   aev KEY CRIT MSG [TIME]        one event line (TIME: now)
 #   am_alerts [FILTER]              Alertmanager's active alerts (JSON array)
 #   am_count FILTER N               Alertmanager holds N active alerts
+#   am_count_at URL FILTER N        the same, of the Alertmanager at URL
 #   posts NAME [JQ-SELECT]          how many POSTs receiver NAME recorded
 #   consumer KEY                    num_pending / num_ack_pending of the
 #                                   stream's consumers (summed)
@@ -31,6 +32,7 @@ am_alerts() {
         ${1:+--data-urlencode "filter=$1"}
 }
 am_count() { [ "$(am_alerts "$1" | jq length)" = "$2" ]; }
+am_count_at() { local AM_URL=$1; shift; am_count "$@"; } # url filter n
 
 posts() {
     if [ -f "$T/$1.posts" ]; then

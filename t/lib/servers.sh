@@ -15,7 +15,9 @@
 #       each POST as a JSON line in $T/NAME.posts, 500 for the first FAIL
 #   start_alertmanager RECV_URL / stop_alertmanager / restart_alertmanager
 #       -> AM_PORT AM_URL (prometheus-alertmanager, no cluster, data in $T,
-#       its webhook receiver RECV_URL, group_by alertname, short waits)
+#       its webhook receiver RECV_URL, group_by alertname, short waits;
+#       AM_TAG=2 start_alertmanager ... starts a second one with its own
+#       files, overwriting AM_PORT AM_URL AM_PID: keep the first's)
 T=$(mktemp -d "${TMPDIR:-/tmp}/evhost-test.XXXXXX")
 _evh_pids=()
 
@@ -301,19 +303,19 @@ start_receiver() { # name [fail-first]
 }
 
 _am_run() {
-    "${ALERTMANAGER:-/usr/bin/prometheus-alertmanager}" --config.file="$T/am.yml" \
-        --storage.path="$T/am-data" --web.listen-address="127.0.0.1:$AM_PORT" \
-        --cluster.listen-address= --log.level=warn >>"$T/alertmanager.log" 2>&1 &
+    "${ALERTMANAGER:-/usr/bin/prometheus-alertmanager}" --config.file="$T/am${AM_TAG:-}.yml" \
+        --storage.path="$T/am-data${AM_TAG:-}" --web.listen-address="127.0.0.1:$AM_PORT" \
+        --cluster.listen-address= --log.level=warn >>"$T/alertmanager${AM_TAG:-}.log" 2>&1 &
     AM_PID=$!
     track_pid "$AM_PID"
     _wait_listen "$AM_PID" "$AM_PORT" 60 &&
         wait_for 30 curl -sf "$AM_URL/-/ready" -o /dev/null ||
-        { _tail_log "$T/alertmanager.log"; return 1; }
+        { _tail_log "$T/alertmanager${AM_TAG:-}.log"; return 1; }
 }
 start_alertmanager() { # receiver-url
     AM_PORT=$(free_port)
     AM_URL="http://127.0.0.1:$AM_PORT"
-    cat >"$T/am.yml" <<EOT
+    cat >"$T/am${AM_TAG:-}.yml" <<EOT
 route:
   receiver: test
   group_by: ['alertname']
