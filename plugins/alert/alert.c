@@ -42,6 +42,8 @@ typedef struct alerter {
     bool keep_state;
     char bucket[80];
     int64_t resend_ns, drain_timeout_ms;
+    int64_t grace_ns;      /* deadman rules wait this long after start ... */
+    int64_t started_ns;    /* ... from here (monotonic) */
     evh_kv *kv;
     sender *snd;
     bool resend_inflight;
@@ -127,7 +129,7 @@ static void default_bucket(alerter *a)
 static int read_config(alerter *a)
 {
     int rc = EVH_OK;
-    int64_t resend, timeout, r0, r1, drain;
+    int64_t resend, timeout, r0, r1, drain, grace;
     const char *bucket = NULL;
     EVL_READ(rc, read_outputs(a));
     EVL_READ(rc, evh_config_string(a->inst, "generator_url", NULL,
@@ -142,6 +144,8 @@ static int read_config(alerter *a)
                                 &r1));
     EVL_READ(rc, evh_config_int(a->inst, "drain_timeout_ms", 5000, 0,
                                 600000, &drain));
+    EVL_READ(rc, evh_config_int(a->inst, "startup_grace_ms", 5000, 0,
+                                3600000, &grace));
     EVL_READ(rc, evh_config_bool(a->inst, "state", true, &a->keep_state));
     EVL_READ(rc, evh_config_string(a->inst, "state_bucket", NULL, &bucket));
     EVL_READ(rc, rules_read(a->inst, &a->rules));
@@ -158,6 +162,7 @@ static int read_config(alerter *a)
     a->resend_ns = resend * 1000000;
     a->sconf = (sender_conf){timeout, r0, r1 < r0 ? r0 : r1};
     a->drain_timeout_ms = drain;
+    a->grace_ns = grace * 1000000;
     return rc;
 }
 
@@ -337,9 +342,15 @@ static void on_tick(void *state, int64_t mono_ns)
     round rd = {0};
     alert *save[64];
     size_t nsave = 0;
+    /* Right after a start the events JetStream kept while we were away
+     * are still coming: a source is not silent because we did not read
+     * it yet. */
+    bool grace = mono_ns - a->started_ns < a->grace_ns;
     for (size_t i = 0; i < a->table.nslots; i++)
         for (alert *al = a->table.slots[i]; al; al = al->next) {
             bool s = false;
+            if (grace && al->r->kind == RULE_DEADMAN)
+                continue;
             int64_t every = al->r->duration_ns / 4;
             eval_tick(&rd, al, now, every > SAVE_MIN_NS ? every : SAVE_MIN_NS,
                       &s);
@@ -442,6 +453,7 @@ static int alert_start(void *state)
     if (!a->snd || sender_start(a->snd) != EVH_OK)
         return EVH_ENOMEM;
     a->next_resend_ns = 0; /* what the bucket says fires goes out now */
+    a->started_ns = clock_ns(CLOCK_MONOTONIC);
     return evh_timer_add(a->inst, TICK_MS, on_tick, NULL);
 }
 
