@@ -366,10 +366,12 @@ wait_evhost() { # name secs -> exit status of the host (124: still running)
 wait_running() {
     wait_for "${2:-30}" _all_running "$1"
 }
+# (-s: jq 1.6's -e exits 0 on empty input, which is what --stats prints
+# while the host is not up yet; then this returned at once.)
 _all_running() {
     "$EVHOST" --stats -c "$1" 2>/dev/null |
-        jq -e '(.instances | length) > 0 and
-               all(.instances[]; .state == "running")' >/dev/null 2>&1
+        jq -e -s '.[0] as $s | ($s.instances | length) > 0 and
+               all($s.instances[]; .state == "running")' >/dev/null 2>&1
 }
 stop_evhost() { # name -> exit status of the host
     local var="EVH_PID_$1" pid rc
