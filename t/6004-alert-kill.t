@@ -42,6 +42,11 @@ ok "next 3 keys published, Alertmanager down" publish "$T/b2"
 ok "they fire (in memory)" wait_for 60 stat_eq "$T/alert.cfg" alert fired 6
 ok "and are retried" wait_for 30 sh -c "[ \"\$(\"$EVHOST\" --stats -c '$T/alert.cfg' | jq '.instances[0].counters.post_errors // 0')\" -ge 2 ]"
 is "$(stat "$T/alert.cfg" alert notifications)" 3 "not delivered: still 3"
+# Held past ack_wait (3 s), the 3 triggering messages come again: those
+# copies must stay unacked too (acking one acks the message), or the kill
+# below would lose the alerts (seen under valgrind before the fix).
+ok "their redeliveries are held too" wait_for 60 sh -c "[ \"\$(\"$EVHOST\" --stats -c '$T/alert.cfg' | jq '.instances[0].counters.redelivered_held // 0')\" -ge 3 ]"
+ok "nothing of them acked" test "$(consumer num_ack_pending)" -ge 3
 kill -KILL "$EVH_PID_alerter"
 wait_evhost alerter 30
 diag "alert host SIGKILLed"

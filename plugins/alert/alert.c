@@ -32,6 +32,7 @@ typedef struct alerter {
     evh_instance *inst;
     rule_set rules;
     alert_table table;
+    mref_set held; /* held messages by stream sequence */
     body_ctx body;
     output outs[SENDER_MAX_OUTPUTS];
     char *urls[SENDER_MAX_OUTPUTS];
@@ -238,11 +239,18 @@ static int alert_on_msg(void *state, evh_msg *msg)
     const char *data = evh_msg_data(msg, &len);
     evl_event ev;
     char err[256];
+    mref *orig = mref_find(&a->held, evh_msg_stream_seq(msg));
+    if (orig) { /* delivered again while we hold it: see state.h */
+        evh_counter_add(a->inst, "redelivered_held", 1);
+        if (mref_add_dup(orig, msg) != 0)
+            return evh_msg_fail(msg, EVH_ENOMEM, "out of memory");
+        return EVH_OK;
+    }
     if (evl_event_parse(data, len, 0, &ev, err, sizeof err) != 0) {
         evh_counter_add(a->inst, "invalid", 1);
         return EVH_OK; /* it never gets better: acked, counted */
     }
-    mref *ref = mref_new(msg);
+    mref *ref = mref_new(&a->held, msg);
     if (!ref) {
         evl_event_free(&ev);
         return evh_msg_fail(msg, EVH_ENOMEM, "out of memory");

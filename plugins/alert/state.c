@@ -5,27 +5,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-mref *mref_new(evh_msg *msg)
+mref *mref_new(mref_set *set, evh_msg *msg)
 {
     mref *r = calloc(1, sizeof *r);
-    if (r)
+    if (r) {
         r->msg = msg;
+        r->set = set;
+        r->seq = evh_msg_stream_seq(msg);
+    }
     return r;
+}
+
+mref *mref_find(mref_set *set, uint64_t seq)
+{
+    for (mref *r = seq ? set->slots[seq % MREF_SLOTS] : NULL; r;
+         r = r->set_next)
+        if (r->seq == seq)
+            return r;
+    return NULL;
+}
+
+int mref_add_dup(mref *r, evh_msg *copy)
+{
+    evh_msg **d = realloc(r->dups, (r->ndups + 1) * sizeof *d);
+    if (!d)
+        return -1;
+    r->dups = d;
+    if (evh_msg_hold(copy) != EVH_OK)
+        return -1;
+    r->dups[r->ndups++] = copy;
+    return 0;
 }
 
 void mref_take(mref *r)
 {
-    if (!r->held)
+    if (!r->held) {
         r->held = evh_msg_hold(r->msg) == EVH_OK;
+        if (r->held && r->set && r->seq) {
+            mref **head = &r->set->slots[r->seq % MREF_SLOTS];
+            r->set_next = *head;
+            *head = r;
+        }
+    }
     r->refs++;
+}
+
+static void unlink_set(mref *r)
+{
+    if (!r->set || !r->seq)
+        return;
+    for (mref **p = &r->set->slots[r->seq % MREF_SLOTS]; *p;
+         p = &(*p)->set_next)
+        if (*p == r) {
+            *p = r->set_next;
+            return;
+        }
 }
 
 static void settle(mref *r)
 {
-    if (r->held && r->nak)
-        evh_msg_nak(r->msg, 0);
-    else if (r->held)
-        evh_msg_ack(r->msg);
+    if (r->held) {
+        unlink_set(r);
+        for (size_t i = 0; i < r->ndups; i++)
+            if (r->nak)
+                evh_msg_nak(r->dups[i], 0);
+            else
+                evh_msg_ack(r->dups[i]);
+        if (r->nak)
+            evh_msg_nak(r->msg, 0);
+        else
+            evh_msg_ack(r->msg);
+    }
+    free(r->dups);
     free(r);
 }
 

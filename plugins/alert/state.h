@@ -27,10 +27,34 @@ typedef struct mref {
     int refs;
     bool held; /* evh_msg_hold was called */
     bool nak;
+    uint64_t seq;           /* JetStream stream sequence, 0 on core NATS */
+    struct mref_set *set;   /* where it is found by seq while held */
+    struct mref *set_next;
+    evh_msg **dups;         /* later deliveries of it, settled alike */
+    size_t ndups;
 } mref;
 
-/** A reference for a message inside its on_msg; not held until taken. */
-mref *mref_new(evh_msg *msg);
+/*
+ * The held messages by stream sequence.  A message held longer than the
+ * consumer's ack_wait (an Alertmanager outage) is delivered again; acking
+ * that copy would ack the message while its notification is undelivered,
+ * and a crash would then lose the alert.  So a copy of a held message is
+ * held too and settled with it, and is not evaluated again.
+ */
+#define MREF_SLOTS 1024
+typedef struct mref_set {
+    mref *slots[MREF_SLOTS];
+} mref_set;
+
+/** The held message with stream sequence `seq`, or NULL. */
+mref *mref_find(mref_set *set, uint64_t seq);
+/** Hold `copy` (another delivery of r's message, inside its on_msg) to
+ *  settle it with r.  0, or -1 (no memory: not held). */
+int mref_add_dup(mref *r, evh_msg *copy);
+
+/** A reference for a message inside its on_msg; not held until taken.
+ *  `set` (may be NULL) finds it by stream sequence while held. */
+mref *mref_new(mref_set *set, evh_msg *msg);
 /** Take a reference (the first one holds the message: on_msg only). */
 void mref_take(mref *r);
 /** Let go; the last one acks (or naks, if any let go with `nak`). */

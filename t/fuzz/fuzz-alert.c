@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 int evh_msg_hold(evh_msg *m) { (void)m; abort(); }
 int evh_msg_ack(evh_msg *m) { (void)m; abort(); }
 int evh_msg_nak(evh_msg *m, int64_t d) { (void)m; (void)d; abort(); }
+uint64_t evh_msg_stream_seq(const evh_msg *m) { (void)m; abort(); }
 
 static void where(const char *expr, const char *rest, size_t rlen)
 {

@@ -16,6 +16,7 @@ struct evh_msg {
 int evh_msg_hold(evh_msg *m) { return m->held++, EVH_OK; }
 int evh_msg_ack(evh_msg *m) { return m->acked++, EVH_OK; }
 int evh_msg_nak(evh_msg *m, int64_t d) { (void)d; return m->naked++, EVH_OK; }
+uint64_t evh_msg_stream_seq(const evh_msg *m) { (void)m; return 0; }
 
 #define S INT64_C(1000000000)
 
@@ -30,7 +31,7 @@ static void settle_round(round *rd, bool nak)
 static bool feed(round *rd, alert *a, evh_msg *m, int64_t ts, uint64_t seq,
                  int64_t now)
 {
-    mref *r = mref_new(m);
+    mref *r = mref_new(NULL, m);
     match mt = {.ts_ns = ts, .json = "{}", .seq = seq, .ref = r};
     r->refs++;
     eval_match(rd, a, &mt, now);
