@@ -8,6 +8,8 @@ EXTRA_DIST += $(CONTAINER_TESTS) compose.yml containers/Containerfile \
 	containers/etc/daemon.cfg containers/etc/writer.cfg \
 	containers/etc/reader.cfg containers/etc/client.cfg \
 	containers/etc/pg-writer.cfg containers/etc/pg-reader.cfg \
+	containers/etc/alert.cfg containers/alertmanager/Containerfile \
+	containers/alertmanager/alertmanager.yml \
 	containers/k8s/evhost.yaml containers/k8s/secret.example.yaml \
 	containers/k8s/README.md containers/nats/nats.conf docs/scaling.md \
 	docs/mqtt.md
@@ -24,4 +26,5 @@ check-containers:
 EXTRA_DIST += t/containers/run t/containers/compose.test.yml \
 	t/containers/nats.Containerfile t/containers/influxdb.Containerfile \
 	t/containers/etc/daemon.cfg t/containers/etc/writer.cfg \
-	t/containers/etc/reader.cfg t/containers/etc/client.cfg
+	t/containers/etc/reader.cfg t/containers/etc/client.cfg \
+	t/containers/etc/alert.cfg

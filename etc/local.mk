@@ -2,7 +2,8 @@
 evhostconfdir = $(sysconfdir)/evhost
 dist_evhostconf_DATA = etc/daemon.cfg etc/writer.cfg etc/reader.cfg \
 	etc/client.cfg etc/all-in-one.cfg etc/tail.cfg etc/ingest.cfg \
-	etc/pg-writer.cfg etc/pg-reader.cfg etc/http-query.cfg
+	etc/pg-writer.cfg etc/pg-reader.cfg etc/http-query.cfg \
+	etc/alert.cfg
 
 # The systemd template unit, evhost@NAME runs $(sysconfdir)/evhost/NAME.cfg.
 systemdsystemunit_DATA = etc/systemd/evhost@.service

@@ -5,7 +5,7 @@ bin_PROGRAMS += evhost
 evhost_SOURCES = \
 	host/main.c host/host.h host/supervise.c host/supervise.h \
 	host/config_file.c host/config_file.h host/settings.c host/settings.h \
-	host/conn.c host/instance.c host/jetstream.c host/jetstream.h host/jsconfirm.c \
+	host/conn.c host/instance.c host/jetstream.c host/jetstream.h host/jsconfirm.c host/kv.c \
 	host/msg.c \
 	host/retry.c host/services.c host/stats.c host/status.c \
 	host/loader.c host/loader.h host/log.c host/log.h \

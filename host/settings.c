@@ -234,7 +234,9 @@ int cfg_check_unknown(cfg_ctx *cx, const config_setting_t *grp,
                       const config_setting_t *skip)
 {
     int unknown = 0;
-    if (!grp || config_setting_type(grp) != CONFIG_TYPE_GROUP)
+    /* Lists too: their groups (the alert plugin's rules) have keys. */
+    if (!grp || (config_setting_type(grp) != CONFIG_TYPE_GROUP &&
+                 config_setting_type(grp) != CONFIG_TYPE_LIST))
         return 0;
     int len = config_setting_length(grp);
     for (int i = 0; i < len; i++) {
@@ -244,7 +246,8 @@ int cfg_check_unknown(cfg_ctx *cx, const config_setting_t *grp,
         if (config_setting_get_hook(s) != &read_mark) {
             cfg_error(cx, grp, config_setting_name(s), "unknown key");
             unknown++;
-        } else if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+        } else if (config_setting_type(s) == CONFIG_TYPE_GROUP ||
+                   config_setting_type(s) == CONFIG_TYPE_LIST) {
             unknown += cfg_check_unknown(cx, s, skip);
         }
     }

@@ -10,7 +10,7 @@ M="$top_srcdir/man"
 pages="evhost.8 evhost.cfg.5 evhost-plugin.3 evhost-generator.7
        evhost-influx-sink.7 evhost-influx-query.7 evhost-query-client.7
        evhost-file-sink.7 evhost-tail.7 evhost-http-ingest.7 evhost-http-query.7
-       evhost-pg-sink.7 evhost-pg-query.7"
+       evhost-pg-sink.7 evhost-pg-query.7 evhost-alert.7"
 
 for p in $pages; do
     if ! ok "man/$p exists" test -f "$M/$p"; then
@@ -32,7 +32,7 @@ plugin_keys() { # plugin-dir
         "$top_srcdir/plugins/$1/"*.c | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u
 }
 
-for plugin in generator influx-sink influx-query query-client file-sink tail http-ingest http-query pg-sink pg-query; do
+for plugin in generator influx-sink influx-query query-client file-sink tail http-ingest http-query pg-sink pg-query alert; do
     page="$M/evhost-$plugin.7"
     [ -f "$page" ] || continue
     keys=$(plugin_keys "$plugin")

@@ -15,7 +15,7 @@ for c in dpkg-buildpackage dh lintian apt-get; do
 done
 grep -q '^SAN_CFLAGS = -fsanitize' "$top_builddir/Makefile" &&
     skip_all "sanitizer build: the packages build from the source with Debian's flags; the plain build runs this"
-PKGS="evhost evhost-plugin-influxdb evhost-plugin-http-ingest evhost-plugin-postgresql evhost-dev"
+PKGS="evhost evhost-plugin-influxdb evhost-plugin-http-ingest evhost-plugin-postgresql evhost-plugin-alert evhost-dev"
 installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$'; }
 # One package test at a time on a machine (it installs into /usr).
 exec 9>/var/lock/evhost-deb-test.lock
@@ -69,7 +69,7 @@ for p in $PKGS; do ok "$p installed" installed "$p"; done
 is "$(getent passwd evhost | cut -d: -f6,7)" /var/lib/evhost:/usr/sbin/nologin "postinst created the system user evhost (home /var/lib/evhost, no login shell)"
 like "$(dpkg-query -W -f='${Conffiles}' evhost)" '/etc/evhost/writer.cfg' "configs under /etc/evhost are conffiles"
 l=$(/usr/bin/evhost -l 2>&1)
-for p in generator query-client tail file-sink influx-sink influx-query http-ingest http-query; do
+for p in generator query-client tail file-sink influx-sink influx-query http-ingest http-query alert; do
     like "$l" "(^|[[:space:]/])$p([[:space:].]|$)" "evhost -l lists $p"
 done
 if command -v systemd-analyze >/dev/null; then

@@ -21,6 +21,7 @@ FUZZ_PG_SRC = t/fuzz/fuzz-pg.c plugins/pg-sink/rows.c plugins/pg-query/sql.c \
 	plugins/lib/pg.c plugins/lib/query.c plugins/lib/event.c common/rfc3339.c plugins/lib/buf.c
 EXTRA_DIST += t/fuzz/fuzz-pg.c t/fuzz/pg/event.json t/fuzz/pg/request.json \
 	t/fuzz/pg/counts.json
+FUZZ_ALERT_SRC = t/fuzz/fuzz-alert.c plugins/alert/state.c plugins/lib/filter.c plugins/lib/buf.c
 EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/fuzz-query.c t/fuzz/query/classic.json t/fuzz/query/all.json \
 	t/fuzz/query/counts.json t/fuzz/query/cursor.txt \
@@ -28,7 +29,8 @@ EXTRA_DIST += t/fuzz/fuzz-event.c t/fuzz/fuzz-request.c t/fuzz/fuzz-config.c \
 	t/fuzz/event/basic.json t/fuzz/event/edge.json \
 	t/fuzz/event/regress-nul.json t/fuzz/event/regress-tag-backslash.json \
 	t/fuzz/request/new-members.json t/fuzz/request/counts.json t/fuzz/request/classic.json t/fuzz/request/edge.json t/fuzz/request/answer.json \
-	t/fuzz/request/regress-series-string.json
+	t/fuzz/request/regress-series-string.json \
+	t/fuzz/fuzz-alert.c t/fuzz/alert/where.txt t/fuzz/alert/record.txt t/fuzz/alert/edge.txt
 
 fuzz:
 	@mkdir -p t/fuzz
@@ -37,7 +39,8 @@ fuzz:
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_QUERY_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-query
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/plugins/pg-sink -I$(top_srcdir)/plugins/pg-query $(PQ_CFLAGS) $(addprefix $(top_srcdir)/,$(FUZZ_PG_SRC)) $(JSONC_LIBS) $(PQ_LIBS) -o t/fuzz/fuzz-pg
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/host -DEVH_PKGLIBDIR='"/nonexistent"' -DEVH_SYSCONFDIR='"/nonexistent"' $(addprefix $(top_srcdir)/,$(FUZZ_CONFIG_SRC)) $(LIBCONFIG_LIBS) $(JSONC_LIBS) -lpthread -o t/fuzz/fuzz-config
-	@for t in event request query pg config; do \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir)/plugins/alert $(addprefix $(top_srcdir)/,$(FUZZ_ALERT_SRC)) $(JSONC_LIBS) -o t/fuzz/fuzz-alert
+	@for t in event request query pg config alert; do \
 	  rm -rf t/fuzz/corpus-$$t; mkdir -p t/fuzz/corpus-$$t; \
 	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
 	  leaks=1; [ $$t = config ] && leaks=0; \
@@ -50,4 +53,4 @@ fuzz:
 .PHONY: fuzz
 clean-local: clean-fuzz
 clean-fuzz:
-	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-query t/fuzz/fuzz-pg t/fuzz/fuzz-config t/fuzz/corpus-* t/fuzz/*.log
+	rm -rf t/fuzz/fuzz-event t/fuzz/fuzz-request t/fuzz/fuzz-query t/fuzz/fuzz-pg t/fuzz/fuzz-config t/fuzz/fuzz-alert t/fuzz/corpus-* t/fuzz/*.log

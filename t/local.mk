@@ -12,7 +12,7 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	EVHOST="$${EVHOST_TEST:-$(abs_top_builddir)/evhost}"; export EVHOST; \
-	EVHOST_PLUGIN_PATH='$(abs_top_builddir)/plugins/generator/.libs:$(abs_top_builddir)/plugins/influx-sink/.libs:$(abs_top_builddir)/plugins/influx-query/.libs:$(abs_top_builddir)/plugins/query-client/.libs:$(abs_top_builddir)/plugins/file-sink/.libs:$(abs_top_builddir)/t/plugins/.libs:$(abs_top_builddir)/plugins/tail/.libs:$(abs_top_builddir)/plugins/http-ingest/.libs:$(abs_top_builddir)/plugins/pg-sink/.libs:$(abs_top_builddir)/plugins/pg-query/.libs:$(abs_top_builddir)/plugins/http-query/.libs'; export EVHOST_PLUGIN_PATH;
+	EVHOST_PLUGIN_PATH='$(abs_top_builddir)/plugins/generator/.libs:$(abs_top_builddir)/plugins/influx-sink/.libs:$(abs_top_builddir)/plugins/influx-query/.libs:$(abs_top_builddir)/plugins/query-client/.libs:$(abs_top_builddir)/plugins/file-sink/.libs:$(abs_top_builddir)/t/plugins/.libs:$(abs_top_builddir)/plugins/tail/.libs:$(abs_top_builddir)/plugins/http-ingest/.libs:$(abs_top_builddir)/plugins/pg-sink/.libs:$(abs_top_builddir)/plugins/pg-query/.libs:$(abs_top_builddir)/plugins/http-query/.libs:$(abs_top_builddir)/plugins/alert/.libs'; export EVHOST_PLUGIN_PATH;
 
 # Shared helpers sourced by shell tests.
 EXTRA_DIST += t/lib/tap.sh t/lib/servers.sh t/lib/points.jq t/lib/deps.sh t/check t/demo
@@ -22,6 +22,7 @@ include $(srcdir)/t/lib.mk
 include $(srcdir)/t/influx.mk
 include $(srcdir)/t/services.mk
 include $(srcdir)/t/pg.mk
+include $(srcdir)/t/alert.mk
 include $(srcdir)/t/bench.mk
 include $(srcdir)/t/fuzz.mk
 include $(srcdir)/t/analyze.mk

@@ -7,9 +7,7 @@ t_unit_test_render_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_test_render_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
 TESTS += t/unit/test-render
 check_PROGRAMS += t/unit/test-tail-filter
-t_unit_test_tail_filter_SOURCES = t/unit/test-tail-filter.c t/unit/tap.h \
-	plugins/tail/filter.c
-t_unit_test_tail_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/tail
+t_unit_test_tail_filter_SOURCES = t/unit/test-tail-filter.c t/unit/tap.h
 t_unit_test_tail_filter_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_test_tail_filter_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
 TESTS += t/unit/test-tail-filter

@@ -74,6 +74,7 @@
  *                                                       message, once
  *   evh_timer_add                 no         yes        yes
  *   evh_timer_cancel              no         yes        yes (2)
+ *   evh_kv_*                      no         yes        yes (blocks)
  *
  *   (1) no ordering between threads: messages published from two threads
  *       reach the server in either order.
@@ -111,14 +112,14 @@ extern "C" {
  * changes meaning or signature (old plugins are refused); the minor grows
  * when fields are appended to evh_plugin or functions are added, nothing
  * else: plugins built for an older minor of the same major still load
- * (1.0 and 1.1 ones on this 1.2 host).  A plugin built for a NEWER minor
+ * (1.0, 1.1 and 1.2 ones on this 1.3 host).  A plugin built for a NEWER minor
  * than the host's is refused, like another major: the host would ignore
  * the fields it does not know (a module_init, a wiring declaration) and
  * run the plugin without what it asked for.  So are descriptor flags or
  * wiring bits this host does not know, and a `size` that is not the size
  * of the descriptor of the stamped minor. */
 #define EVH_ABI_MAJOR 1
-#define EVH_ABI_MINOR 2
+#define EVH_ABI_MINOR 3
 
 /** Name of the one symbol a plugin exports. */
 #define EVH_PLUGIN_SYMBOL "evh_plugin_descriptor"
@@ -524,6 +525,49 @@ int64_t evh_max_payload(const evh_instance *inst);
 int evh_publish_headers(evh_instance *inst, const char *subject,
                         const void *data, size_t len, size_t nhdr,
                         const char *const names[], const char *const values[]);
+
+/* ---- key-value state (since ABI 1.3) --------------------------------
+ * A JetStream key-value bucket on the host's connection, for state that
+ * must survive a restart or a move to another host (an alert that fires,
+ * when a source was last seen).  The plugin never touches the NATS client.
+ * Keys are what JetStream allows: letters, digits and - _ = . / (a plugin
+ * encodes anything else); values are bytes.  Each call is one round trip
+ * to the server and blocks up to the handle's timeout; none is allowed in
+ * configure (which does no I/O).  A handle may be used from several
+ * threads at once (callbacks and own threads), and is closed once, by the
+ * plugin, before its stop returns.  While NATS is reconnecting calls fail
+ * with EVH_ECONN or EVH_ETIMEOUT: keep the state in memory and write it
+ * again later. */
+
+typedef struct evh_kv evh_kv; /**< one bucket, opened by a plugin */
+
+/**
+ * Open `bucket` ([A-Za-z0-9_-], at most 64 characters), creating it
+ * (file storage, one revision per key) when it does not exist; an existing
+ * bucket is used as it is.  Every later call on the handle waits up to
+ * timeout_ms.  Statuses: EVH_OK with *out set; EVH_EINVAL (bad name or
+ * timeout), EVH_ECONN, EVH_ETIMEOUT, EVH_EPERM, EVH_ENOMEM, EVH_ERR (the
+ * server has no JetStream).  Since ABI 1.3.
+ */
+int evh_kv_open(evh_instance *inst, const char *bucket, int64_t timeout_ms,
+                evh_kv **out);
+/** Store `len` bytes under `key`, replacing what was there.  EVH_OK once
+ * the server stored it; EVH_EINVAL (bad key), EVH_ECONN, EVH_ETIMEOUT,
+ * EVH_ETOOBIG, EVH_EPERM.  Since ABI 1.3. */
+int evh_kv_put(evh_kv *kv, const char *key, const void *data, size_t len);
+/** The value under `key` in *data (malloc'ed and NUL-terminated beyond
+ * *len, which may be NULL; free() it).  EVH_ENOTFOUND when the key does
+ * not exist or was deleted; else as evh_kv_put.  Since ABI 1.3. */
+int evh_kv_get(evh_kv *kv, const char *key, char **data, size_t *len);
+/** Delete `key` (deleting a missing key is EVH_OK).  Since ABI 1.3. */
+int evh_kv_delete(evh_kv *kv, const char *key);
+/** The bucket's live keys: *keys is a malloc'ed array of *n malloc'ed
+ * strings (free each, then the array; NULL and 0 for an empty bucket).
+ * Statuses as evh_kv_put.  Since ABI 1.3. */
+int evh_kv_keys(evh_kv *kv, char ***keys, size_t *n);
+/** Release the handle (the bucket and its contents stay).  NULL is a
+ * no-op.  No other call on the handle may run or follow.  Since 1.3. */
+void evh_kv_close(evh_kv *kv);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@ plugins_lib_libevl_la_SOURCES = \
 	plugins/lib/table.c plugins/lib/table.h \
 	plugins/lib/lineproto.c plugins/lib/lineproto.h \
 	plugins/lib/deadletter.c plugins/lib/deadletter.h \
+	plugins/lib/filter.c plugins/lib/filter.h \
 	plugins/lib/query.c plugins/lib/query.h plugins/lib/querycfg.h \
 	common/rfc3339.c common/rfc3339.h common/wipe.h
 plugins_lib_libevl_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)

@@ -5,7 +5,7 @@ EVH_DEPS="build-essential autoconf automake libtool pkg-config libsystemd-dev py
 libnats-dev libconfig-dev libjson-c-dev libcurl4-openssl-dev libmicrohttpd-dev libpq-dev \
 nats-server influxdb curl jq openssl man-db groff-base valgrind \
 mosquitto-clients lcov nginx-light wrk debhelper lintian prometheus systemd \
-iproute2 python3-jsonschema python3-yaml postgresql"
+iproute2 python3-jsonschema python3-yaml postgresql prometheus-alertmanager"
 
 evh_install_deps() {
     local missing=() p

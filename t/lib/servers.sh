@@ -13,6 +13,13 @@
 #   stop_evhost NAME  (SIGTERM, wait <= 30 s, returns the exit status)
 #   wait_evhost NAME SECS  (wait for it to exit by itself; 124 if it did not)
 #   wait_for SECONDS CMD...     track_pid PID     free_port
+#   start_receiver NAME [FAIL] -> RECV_URL_<NAME>: an HTTP receiver logging
+#       each POST as a JSON line in $T/NAME.posts, 500 for the first FAIL
+#   start_alertmanager RECV_URL / stop_alertmanager / restart_alertmanager
+#       -> AM_PORT AM_URL (prometheus-alertmanager, no cluster, data in $T,
+#       its webhook receiver RECV_URL, group_by alertname, short waits;
+#       AM_TAG=2 start_alertmanager ... starts a second one with its own
+#       files, overwriting AM_PORT AM_URL AM_PID: keep the first's)
 T=$(mktemp -d "${TMPDIR:-/tmp}/evhost-test.XXXXXX")
 _evh_pids=()
 
@@ -387,6 +394,47 @@ pg_q() {
         -U postgres -d "${2:-events}" -c "$1"
 }
 
+# ------------------------------------------------- HTTP receiver, Alertmanager
+start_receiver() { # name [fail-first]
+    rm -f "$T/$1.port"
+    python3 "$top_srcdir/t/lib/receiver.py" "$T/$1.posts" "$T/$1.port" "${2:-0}" \
+        >>"$T/$1.recv.log" 2>&1 &
+    track_pid $!
+    wait_for 30 test -s "$T/$1.port" || { _tail_log "$T/$1.recv.log"; return 1; }
+    printf -v "RECV_URL_$1" 'http://127.0.0.1:%s/' "$(cat "$T/$1.port")"
+}
+
+_am_run() {
+    "${ALERTMANAGER:-/usr/bin/prometheus-alertmanager}" --config.file="$T/am${AM_TAG:-}.yml" \
+        --storage.path="$T/am-data${AM_TAG:-}" --web.listen-address="127.0.0.1:$AM_PORT" \
+        --cluster.listen-address= --log.level=warn >>"$T/alertmanager${AM_TAG:-}.log" 2>&1 &
+    AM_PID=$!
+    track_pid "$AM_PID"
+    _wait_listen "$AM_PID" "$AM_PORT" 60 &&
+        wait_for 30 curl -sf "$AM_URL/-/ready" -o /dev/null ||
+        { _tail_log "$T/alertmanager${AM_TAG:-}.log"; return 1; }
+}
+start_alertmanager() { # receiver-url
+    AM_PORT=$(free_port)
+    AM_URL="http://127.0.0.1:$AM_PORT"
+    cat >"$T/am${AM_TAG:-}.yml" <<EOT
+route:
+  receiver: test
+  group_by: ['alertname']
+  group_wait: ${AM_GROUP_WAIT:-2s}
+  group_interval: ${AM_GROUP_INTERVAL:-2s}
+  repeat_interval: 1h
+receivers:
+  - name: test
+    webhook_configs:
+      - url: '$1'
+        send_resolved: true
+EOT
+    _am_run
+}
+stop_alertmanager() { [ -n "${AM_PID:-}" ] && _term_wait "$AM_PID" 10; AM_PID=; }
+restart_alertmanager() { stop_alertmanager; _am_run; }
+
 # -------------------------------------------------------------- evhost ----
 start_evhost() { # name cfg [args]
     local name=$1 cfg=$2
@@ -420,6 +468,8 @@ wait_evhost() { # name secs -> exit status of the host (124: still running)
 wait_running() {
     wait_for "${2:-30}" _all_running "$1"
 }
+# (-s: jq 1.6's -e exits 0 on empty input, which is what --stats prints
+# while the host is not up yet; then this returned at once.)
 _all_running() {
     _stat_true "$1" '(.instances | length) > 0 and
                      all(.instances[]; .state == "running")'
