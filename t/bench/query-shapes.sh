@@ -13,10 +13,9 @@ bench_query_shapes() {
     QS="$top_builddir/t/bench/query-sql"
     host_cfg "$T/hq.cfg" hq '{ plugin = "http-query"; name = "hq"; publish = "query";
   config = { listen = "127.0.0.1:0"; threads = 4; }; }'
-    "$EVHOST" -c "$T/hq.cfg" 2>"$T/hq.log" &
-    pid=$!
-    track_pid $pid
+    start_evhost hq "$T/hq.cfg"
     port=$(http_port "$T/hq.log")
+    [ -n "$port" ] || { row "query shapes via HTTP" "-" "http-query did not listen (see $T/hq.log)"; }
     local LISTING='SHOW TAG VALUES FROM "event" WITH KEY = "crit_band"'
     local listing
     listing=$(curl -sS -G "$INFLUX_URL/query" --data-urlencode db=core --data-urlencode epoch=ns --data-urlencode "q=$LISTING")
@@ -33,7 +32,12 @@ bench_query_shapes() {
         local n50 n99 nmx nerr h50 h99 hmx r50 r99 rmx nst
         read -r n50 n99 nmx nerr < <("$NB" req "$NATS_URL" query "$2" "$Q")
         printf 'url = "http://127.0.0.1:%s%s"\noutput = /dev/null\n' "$port" "$3" >"$T/qs.http"
-        read -r h50 h99 hmx < <(curl_lat 1 "$T/qs.http")
+        # A refused request would time in microseconds: check one first.
+        if curl -sf -o /dev/null "http://127.0.0.1:$port$3"; then
+            read -r h50 h99 hmx < <(curl_lat 1 "$T/qs.http")
+        else
+            h50=refused h99=- hmx=-
+        fi
         printf '%s' "$listing" | "$QS" "$2" >"$T/qs.sql" || { row "query shape: $1" "-" "query-sql refused $2"; return; }
         nst=$(wc -l <"$T/qs.sql")
         while IFS= read -r s; do
