@@ -9,7 +9,7 @@
 #   BENCH_Q   requests per shape (default 1000)
 # Uses (from t/bench/run, or set up below): row, $NATS_URL, $INFLUX_URL, $T.
 bench_query_shapes() {
-    local Q=${BENCH_Q:-1000} port pid QS
+    local Q=${BENCH_Q:-1000} port QS
     QS="$top_builddir/t/bench/query-sql"
     host_cfg "$T/hq.cfg" hq '{ plugin = "http-query"; name = "hq"; publish = "query";
   config = { listen = "127.0.0.1:0"; threads = 4; }; }'
@@ -61,8 +61,7 @@ bench_query_shapes() {
     shape "counts by criticality every 1m since 1h" '{"count_by":["criticality",{"every":"1m"}],"since":"1h"}' '/events/counts?count_by=criticality&every=1m&since=1h'
     shape "a range that holds nothing (1999)" '{"last_events_count":10,"since":"1999-01-01T00:00:00Z","until":"1999-01-02T00:00:00Z"}' '/events?since=1999-01-01T00:00:00Z&until=1999-01-02T00:00:00Z&limit=10'
     row "query shape: empty range p50 (target < 5 ms, no full scan)" "$qs_last ms" "$(awk -v a="$qs_last" 'BEGIN{print (a < 5) ? "met" : "NOT met"}')"
-    kill -TERM $pid
-    wait $pid 2>/dev/null
+    stop_evhost hq
 }
 
 # Run alone: servers, BENCH_N generator events through a core-NATS sink
