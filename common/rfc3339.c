@@ -98,8 +98,8 @@ static bool in_range(const int date[3], const int clock[3], int off_min)
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int Y = date[0], M = date[1], D = date[2];
     int h = clock[0], mi = clock[1], sec = clock[2];
-    bool leap_second = sec == 60 &&
-                       ((h * 60 + mi - off_min) % 1440 + 1440) % 1440 == 1439;
+    bool leap_second =
+        sec == 60 && ((h * 60 + mi - off_min) % 1440 + 1440) % 1440 == 1439;
     return M >= 1 && M <= 12 && D >= 1 &&
            D <= mdays[M - 1] + (M == 2 && leap(Y)) && h <= 23 && mi <= 59 &&
            (sec <= 59 || leap_second);

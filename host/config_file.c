@@ -9,17 +9,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "settings.h"
-#include "rfc3339.h"
 #include "log.h"
+#include "rfc3339.h"
+#include "settings.h"
 
 #define I64MAX INT64_MAX
 
 /* host.metrics_listen: "ADDRESS:PORT", a numeric IPv4 address or a
  * bracketed IPv6 one ("[::1]:9464"); never a name to resolve, so checking
  * a config needs no DNS and the listener binds exactly what was written. */
-static void parse_metrics_listen(cfg_ctx *cx, host_conf *c,
-                                 config_setting_t *h)
+static void parse_metrics_listen(cfg_ctx *cx, host_conf *c, config_setting_t *h)
 {
     const char *v = c->metrics_listen;
     const char *colon = strrchr(v, ':');
@@ -34,13 +33,14 @@ static void parse_metrics_listen(cfg_ctx *cx, host_conf *c,
         strlen(colon + 1) > 5 || atoi(colon + 1) > 65535) {
         cfg_error(cx, h, "metrics_listen",
                   "expected \"ADDRESS:PORT\" (for example \"127.0.0.1:9464\" "
-                  "or \"[::1]:9464\"), got \"%s\"", c->metrics_listen);
+                  "or \"[::1]:9464\"), got \"%s\"",
+                  c->metrics_listen);
         return;
     }
     memcpy(addr, v, alen);
     addr[alen] = '\0';
-    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV |
-                                         AI_PASSIVE,
+    struct addrinfo hints = {.ai_flags =
+                                 AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
                              .ai_socktype = SOCK_STREAM};
     struct addrinfo *ai = NULL;
     int rc = getaddrinfo(addr, colon + 1, &hints, &ai);
@@ -80,7 +80,8 @@ static void parse_host(cfg_ctx *cx, host_conf *c, config_setting_t *root)
     c->log_level = log_level_parse(level);
     if (c->log_level < 0) {
         cfg_error(cx, h, "log_level",
-                  "expected one of error, warn, info, debug; got \"%s\"", level);
+                  "expected one of error, warn, info, debug; got \"%s\"",
+                  level);
         c->log_level = EVH_LOG_INFO;
     }
     if (debug)
@@ -88,7 +89,8 @@ static void parse_host(cfg_ctx *cx, host_conf *c, config_setting_t *root)
     if (strpbrk(c->name, " \t\r\n.*>") || !c->name[0])
         cfg_error(cx, h, "name",
                   "expected a name usable in a NATS subject (no spaces, '.', "
-                  "'*' or '>'), got \"%s\"", c->name);
+                  "'*' or '>'), got \"%s\"",
+                  c->name);
     if (stats)
         c->stats_subject = strdup(stats);
     else if (asprintf(&c->stats_subject, "evhost.%s.stats", c->name) < 0)
@@ -108,7 +110,8 @@ static void parse_nats(cfg_ctx *cx, host_conf *c, config_setting_t *root)
     cfg_string(cx, g, "creds_file", NULL, &n->creds_file);
     cfg_string(cx, g, "nkey", NULL, &n->nkey);
     cfg_string(cx, g, "nkey_seed_file", NULL, &n->nkey_seed_file);
-    cfg_int(cx, g, "reconnect_wait_ms", 1000, 10, 600000, &n->reconnect_wait_ms);
+    cfg_int(cx, g, "reconnect_wait_ms", 1000, 10, 600000,
+            &n->reconnect_wait_ms);
     cfg_int(cx, g, "reconnect_jitter_ms", 500, 0, 600000,
             &n->reconnect_jitter_ms);
     cfg_int(cx, g, "max_reconnect", -1, -1, INT_MAX, &n->max_reconnect);
@@ -262,8 +265,8 @@ static void parse_js(cfg_ctx *cx, inst_conf *ic, config_setting_t *g)
 
     if (js->storage && strcmp(js->storage, "file") != 0 &&
         strcmp(js->storage, "memory") != 0)
-        cfg_error(cx, g, "storage", "expected \"file\" or \"memory\", got \"%s\"",
-                  js->storage);
+        cfg_error(cx, g, "storage",
+                  "expected \"file\" or \"memory\", got \"%s\"", js->storage);
     cfg_bool(cx, g, "reset_consumer", false, &js->reset_consumer);
     if (js->deliver && parse_deliver(js) != 0)
         cfg_error(cx, g, "deliver",
@@ -297,7 +300,8 @@ static void parse_instance(cfg_ctx *cx, host_conf *c, inst_conf *ic,
     ic->setting = g;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
         cfg_error(cx, config_setting_parent(g), NULL,
-                  "element %d: expected a group { plugin = \"...\"; ... }", idx);
+                  "element %d: expected a group { plugin = \"...\"; ... }",
+                  idx);
         snprintf(ic->name_buf, sizeof ic->name_buf, "instance-%d", idx + 1);
         ic->name = ic->name_buf;
         return;
@@ -336,7 +340,8 @@ static void parse_instance(cfg_ctx *cx, host_conf *c, inst_conf *ic,
     }
     for (inst_conf *o = c->insts; ic->name && o < ic; o++)
         if (o->name && strcmp(o->name, ic->name) == 0)
-            cfg_error(cx, g, "name", "duplicate instance name \"%s\"", ic->name);
+            cfg_error(cx, g, "name", "duplicate instance name \"%s\"",
+                      ic->name);
     /* The `config` block is checked by the plugin itself: unmark it so the
      * plugin's getters start from a clean slate. */
     if (ic->config)
@@ -391,9 +396,8 @@ static bool beyond_32_bits(const char *tok, bool neg, bool hex)
 {
     errno = 0;
     unsigned long long v = strtoull(tok, NULL, 0);
-    return errno == ERANGE ||
-           (hex ? v > 0xffffffffULL
-                : v > (neg ? 2147483648ULL : 2147483647ULL));
+    return errno == ERANGE || (hex ? v > 0xffffffffULL
+                                   : v > (neg ? 2147483648ULL : 2147483647ULL));
 }
 
 /* The number that begins with c: an integer literal libconfig would

@@ -22,8 +22,8 @@ typedef struct js_conf {
     int64_t max_age_ms, max_bytes, max_msgs, replicas, duplicate_window_ms;
     /* consumer side (instances that subscribe) */
     const char *durable;
-    const char *deliver; /* as configured, for messages */
-    int deliver_policy;  /* JS_DELIVER_* below */
+    const char *deliver;        /* as configured, for messages */
+    int deliver_policy;         /* JS_DELIVER_* below */
     int64_t deliver_since_ms;   /* "since 5m": how far back */
     int64_t deliver_start_ns;   /* "since <RFC 3339>": wall clock, ns */
     uint64_t deliver_start_seq; /* "seq N" */
@@ -73,7 +73,7 @@ typedef struct nats_conf {
     int64_t reconnect_wait_ms, reconnect_jitter_ms, max_reconnect;
     int64_t reconnect_buffer_bytes, connect_timeout_ms, ping_interval_ms;
     int64_t max_pings_out;
-    int send_asap; /* 1, 0, or -1: not set, decided from the instances */
+    int send_asap;       /* 1, 0, or -1: not set, decided from the instances */
     const char *env_url; /* EVHOST_NATS_URL, if set (overrides servers) */
 } nats_conf;
 

@@ -40,8 +40,8 @@ static void on_closed(natsConnection *nc, void *closure)
         LOG_ERROR("NATS connection closed (reconnect attempts exhausted)");
 }
 
-static void on_error(natsConnection *nc, natsSubscription *sub,
-                     natsStatus err, void *closure)
+static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err,
+                     void *closure)
 {
     evh_host *h = closure;
     h->async_errors++;
@@ -56,8 +56,8 @@ static void on_error(natsConnection *nc, natsSubscription *sub,
     }
     const char *last = NULL;
     natsConnection_GetLastError(nc, &last);
-    LOG_ERROR("NATS error: %s%s%s", natsStatus_GetText(err),
-              last ? ": " : "", last ? last : "");
+    LOG_ERROR("NATS error: %s%s%s", natsStatus_GetText(err), last ? ": " : "",
+              last ? last : "");
 }
 
 /* nats.c buffers what is published and its flusher thread waits 1 ms "to

@@ -62,7 +62,7 @@ struct evh_instance {
     const evh_plugin *plugin;
     void *state;
     _Atomic int phase;
-    bool configuring; /* config getters allowed */
+    bool configuring;     /* config getters allowed */
     bool config_complete; /* evh_config_status called: every key was read */
     int config_errors;
 
@@ -74,14 +74,14 @@ struct evh_instance {
     evh_timer *timers;
     evh_timer *running_timer; /* whose fn runs now (under wlock) */
     pub_retry *retries;
-    atomic_bool stopping;  /* shutdown requested */
-    atomic_bool done;      /* evh_done() called */
+    atomic_bool stopping; /* shutdown requested */
+    atomic_bool done;     /* evh_done() called */
     atomic_bool worker_exited;
     bool consumer_reset; /* reset_consumer done (once per instance) */
 
     natsSubscription **subs; /* core subscriptions */
     int nsubs;
-    jsCtx *js;                      /* when the instance has a jetstream block */
+    jsCtx *js; /* when the instance has a jetstream block */
     struct jetstream_consumer *consumer; /* reading through a durable */
     char msgid_prefix[64];
     _Atomic uint64_t msgid_seq;
@@ -103,7 +103,7 @@ struct evh_msg {
     bool in_callback;
     bool held;
     bool settled;
-    bool meta_parsed;    /* from the ack subject, lazily */
+    bool meta_parsed; /* from the ack subject, lazily */
     uint64_t stream_seq, deliveries, pending;
     char *reason; /* evh_msg_fail's text, during on_msg only */
 };
@@ -123,7 +123,8 @@ struct evh_host {
     atomic_bool shutting_down;
     int stuck; /* instances that did not stop in time (leaked); main thread */
     const atomic_bool *cancel; /* set by SIGTERM/SIGINT: stop waiting */
-    pthread_mutex_t insts_lock; /* stats readers vs. reload swapping insts, conf */
+    pthread_mutex_t
+        insts_lock; /* stats readers vs. reload swapping insts, conf */
 };
 
 int64_t now_mono_ns(void);

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "settings.h"
 #include "host.h"
 #include "jetstream.h"
 #include "log.h"
+#include "settings.h"
 
 static const char *iname(const evh_instance *inst) { return inst->ic->name; }
 
@@ -186,8 +186,8 @@ static void deliver_js(void *arg, natsMsg *m)
     instance_dispatch(arg, m, true);
 }
 
-static void on_core_msg(natsConnection *nc, natsSubscription *sub,
-                        natsMsg *m, void *closure)
+static void on_core_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m,
+                        void *closure)
 {
     evh_instance *inst = closure;
     instance_dispatch(inst, m, false);
@@ -297,8 +297,8 @@ static void *worker_main(void *arg)
         int64_t next = run_timers(inst);
         int64_t now = now_mono_ns();
 
-        if (inst->retries && now - last_retry >=
-                                 inst->ic->js.publish_retry_ms * 1000000) {
+        if (inst->retries &&
+            now - last_retry >= inst->ic->js.publish_retry_ms * 1000000) {
             jetstream_flush_retries(inst);
             last_retry = now;
         }
@@ -454,8 +454,7 @@ static void shutdown_instance(evh_instance *inst)
         natsStatus s = natsSubscription_WaitForDrainCompletion(
             inst->subs[i], left > 0 ? left : 1);
         if (s != NATS_OK)
-            log_as(iname(inst), EVH_LOG_WARN,
-                   "draining subscription %s: %s",
+            log_as(iname(inst), EVH_LOG_WARN, "draining subscription %s: %s",
                    natsSubscription_GetSubject(inst->subs[i]),
                    natsStatus_GetText(s));
     }

@@ -122,8 +122,8 @@ int jetstream_setup_stream(evh_instance *inst)
     sc.Name = jc->stream;
     sc.Subjects = jc->subjects;
     sc.SubjectsLen = jc->nsubjects;
-    sc.Storage = strcmp(jc->storage, "memory") == 0 ? js_MemoryStorage
-                                                    : js_FileStorage;
+    sc.Storage =
+        strcmp(jc->storage, "memory") == 0 ? js_MemoryStorage : js_FileStorage;
     sc.MaxAge = jc->max_age_ms * NS_PER_MS;
     sc.MaxBytes = jc->max_bytes;
     sc.MaxMsgs = jc->max_msgs;
@@ -132,8 +132,7 @@ int jetstream_setup_stream(evh_instance *inst)
     s = js_AddStream(&si, inst->js, &sc, NULL, &je);
     if (s != NATS_OK) {
         /* Another host may have created it in the meantime. */
-        if (js_GetStreamInfo(&si, inst->js, jc->stream, NULL, &je) ==
-            NATS_OK) {
+        if (js_GetStreamInfo(&si, inst->js, jc->stream, NULL, &je) == NATS_OK) {
             jsStreamInfo_Destroy(si);
             return EVH_OK;
         }
@@ -153,12 +152,8 @@ int jetstream_setup_stream(evh_instance *inst)
 static void set_deliver(jsConsumerConfig *cc, const js_conf *jc)
 {
     switch (jc->deliver_policy) {
-    case JS_DELIVER_NEW:
-        cc->DeliverPolicy = js_DeliverNew;
-        break;
-    case JS_DELIVER_LAST:
-        cc->DeliverPolicy = js_DeliverLast;
-        break;
+    case JS_DELIVER_NEW: cc->DeliverPolicy = js_DeliverNew; break;
+    case JS_DELIVER_LAST: cc->DeliverPolicy = js_DeliverLast; break;
     case JS_DELIVER_SEQ:
         cc->DeliverPolicy = js_DeliverByStartSequence;
         cc->OptStartSeq = jc->deliver_start_seq;
@@ -174,8 +169,7 @@ static void set_deliver(jsConsumerConfig *cc, const js_conf *jc)
             cc->OptStartTime = jc->deliver_start_ns;
         break;
     }
-    default:
-        cc->DeliverPolicy = js_DeliverAll;
+    default: cc->DeliverPolicy = js_DeliverAll;
     }
 }
 
@@ -220,8 +214,8 @@ static int ensure_durable(evh_instance *inst)
         set_deliver(&cc, jc);
         s = js_AddConsumer(&ci, inst->js, jc->stream, &cc, NULL, &je);
         if (s != NATS_OK)
-            s = js_GetConsumerInfo(&ci, inst->js, jc->stream, jc->durable,
-                                   NULL, &je);
+            s = js_GetConsumerInfo(&ci, inst->js, jc->stream, jc->durable, NULL,
+                                   &je);
         if (s == NATS_OK)
             log_as(iname(inst), EVH_LOG_INFO,
                    "created durable consumer %s on stream %s", jc->durable,
@@ -293,8 +287,7 @@ static int open_inbox(evh_instance *inst, jetstream_consumer *c)
     }
     natsInbox_Destroy(inbox);
     if (s != NATS_OK) {
-        jlog(inst, EVH_LOG_ERROR, "subscribing for the durable consumer", s,
-             0);
+        jlog(inst, EVH_LOG_ERROR, "subscribing for the durable consumer", s, 0);
         return EVH_ECONN;
     }
     return EVH_OK;
@@ -331,7 +324,7 @@ int jetstream_consumer_open(evh_instance *inst, jetstream_consumer **out)
 static int pull_depth(const jetstream_consumer *c)
 {
     return c->batch_ns > 0 && c->batch_ns * 4 <= c->ack_wait_ns ? PULL_DEPTH
-                                                                 : 1;
+                                                                : 1;
 }
 
 static void forget_pull(jetstream_consumer *c, int i)
@@ -471,8 +464,7 @@ natsStatus jetstream_settle_msg(natsConnection *nc, natsMsg *m,
         strcpy(body, "-NAK");
     else if (how == JETSTREAM_TERM)
         strcpy(body, "+TERM");
-    return to ? natsConnection_PublishString(nc, to, body)
-              : NATS_ILLEGAL_STATE;
+    return to ? natsConnection_PublishString(nc, to, body) : NATS_ILLEGAL_STATE;
 }
 
 /* The ack subject:
@@ -531,12 +523,12 @@ static natsStatus new_msg(natsMsg **m, const evh_instance *inst,
     return s;
 }
 
-int jetstream_publish(evh_instance *inst, const char *subject,
-                      const void *data, size_t len)
+int jetstream_publish(evh_instance *inst, const char *subject, const void *data,
+                      size_t len)
 {
     natsMsg *m = NULL;
-    natsStatus s = new_msg(&m, inst, subject, data, len, NULL, 0,
-                           ++inst->msgid_seq);
+    natsStatus s =
+        new_msg(&m, inst, subject, data, len, NULL, 0, ++inst->msgid_seq);
     if (!m)
         return EVH_ENOMEM;
     int64_t give_up = 0;
@@ -548,8 +540,8 @@ int jetstream_publish(evh_instance *inst, const char *subject,
          * stopping, give up after the stop timeout. */
         if (inst->stopping || inst->host->shutting_down) {
             if (!give_up)
-                give_up = now_mono_ns() + inst->conf->stop_timeout_ms *
-                                              NS_PER_MS / 2;
+                give_up =
+                    now_mono_ns() + inst->conf->stop_timeout_ms * NS_PER_MS / 2;
             else if (now_mono_ns() > give_up)
                 break;
         }

@@ -52,8 +52,8 @@ void jetstream_msg_meta(natsMsg *m, uint64_t *deliveries, uint64_t *seq,
 
 /* Publish one message asynchronously with a Nats-Msg-Id; a publish the
  * server does not confirm is resent later by jetstream_flush_retries. */
-int jetstream_publish(evh_instance *inst, const char *subject,
-                      const void *data, size_t len);
+int jetstream_publish(evh_instance *inst, const char *subject, const void *data,
+                      size_t len);
 void jetstream_flush_retries(evh_instance *inst);
 /* Wait until deadline (monotonic ns) for the confirmations. */
 void jetstream_wait_published(evh_instance *inst, int64_t deadline_ns);

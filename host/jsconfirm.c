@@ -73,8 +73,8 @@ size_t jetstream_confirmed_header_bytes(const evh_instance *inst,
                                         const char *msgid, size_t i)
 {
     /* "NATS/1.0\r\n", one "Name: value\r\n" per header, "\r\n". */
-    size_t idlen = msgid ? strlen(msgid) + 1 + 20
-                         : strlen(inst->msgid_prefix) + 20;
+    size_t idlen =
+        msgid ? strlen(msgid) + 1 + 20 : strlen(inst->msgid_prefix) + 20;
     size_t n = 10 + sizeof MSGID_HDR - 1 + 4 + idlen + 2;
     if (msgid && i == 0)
         n += sizeof BATCH_HDR - 1 + 4 + 20 + 1 + 16;
@@ -172,9 +172,8 @@ static void on_confirm_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa,
 /* Messages from..n-1, asynchronously, on a context of this call's own:
  * the instance's context acks into the retry machinery of evh_publish. */
 static int publish_async(evh_instance *inst, const char *subject, size_t from,
-                         size_t n, const void *const data[],
-                         const size_t len[], const char *msgid,
-                         int64_t timeout_ms, evh_confirm *c)
+                         size_t n, const void *const data[], const size_t len[],
+                         const char *msgid, int64_t timeout_ms, evh_confirm *c)
 {
     confirm_wait w = {0};
     jsOptions o;

@@ -9,8 +9,8 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
-#include <fcntl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -85,14 +85,16 @@ static const evh_plugin *check_desc(void *dl, char *why, size_t cap)
 {
     const evh_plugin *d = dlsym(dl, EVH_PLUGIN_SYMBOL);
     if (!d) {
-        snprintf(why, cap, "not an evhost plugin: it does not export `%s` "
+        snprintf(why, cap,
+                 "not an evhost plugin: it does not export `%s` "
                  "(build it with EVH_PLUGIN_DEFINE from <evhost/plugin.h>)",
                  EVH_PLUGIN_SYMBOL);
         return NULL;
     }
     /* The stamp first, before any other field is trusted. */
     if (d->abi_major != EVH_ABI_MAJOR || d->abi_minor > EVH_ABI_MINOR) {
-        snprintf(why, cap, "plugin built for evhost plugin ABI %u.%u, this "
+        snprintf(why, cap,
+                 "plugin built for evhost plugin ABI %u.%u, this "
                  "host speaks ABI %d.%d: rebuild the plugin against this "
                  "evhost's <evhost/plugin.h>%s",
                  d->abi_major, d->abi_minor, EVH_ABI_MAJOR, EVH_ABI_MINOR,
@@ -103,36 +105,40 @@ static const evh_plugin *check_desc(void *dl, char *why, size_t cap)
         return NULL;
     }
     if (d->size != desc_size(d->abi_minor)) {
-        snprintf(why, cap, "plugin descriptor is %u bytes, expected %zu for "
+        snprintf(why, cap,
+                 "plugin descriptor is %u bytes, expected %zu for "
                  "ABI %u.%u: the plugin is corrupt or was built with a "
                  "modified header; rebuild it",
-                 d->size, desc_size(d->abi_minor), d->abi_major,
-                 d->abi_minor);
+                 d->size, desc_size(d->abi_minor), d->abi_major, d->abi_minor);
         return NULL;
     }
     if (d->flags & ~KNOWN_FLAGS) {
-        snprintf(why, cap, "plugin descriptor sets flags 0x%x this host "
+        snprintf(why, cap,
+                 "plugin descriptor sets flags 0x%x this host "
                  "(ABI %d.%d) does not know: rebuild the plugin against this "
                  "evhost's <evhost/plugin.h>",
                  d->flags & ~KNOWN_FLAGS, EVH_ABI_MAJOR, EVH_ABI_MINOR);
         return NULL;
     }
-    if (EVH_DESC_HAS(d, refuses) &&
-        ((d->needs | d->refuses) & ~KNOWN_WIRES)) {
-        snprintf(why, cap, "plugin descriptor declares wiring bits 0x%x this "
+    if (EVH_DESC_HAS(d, refuses) && ((d->needs | d->refuses) & ~KNOWN_WIRES)) {
+        snprintf(why, cap,
+                 "plugin descriptor declares wiring bits 0x%x this "
                  "host (ABI %d.%d) does not know: rebuild the plugin",
                  (d->needs | d->refuses) & ~KNOWN_WIRES, EVH_ABI_MAJOR,
                  EVH_ABI_MINOR);
         return NULL;
     }
     if (!d->name || !d->name[0]) {
-        snprintf(why, cap, "plugin descriptor has no name (set .name in "
+        snprintf(why, cap,
+                 "plugin descriptor has no name (set .name in "
                  "EVH_PLUGIN_DEFINE)");
         return NULL;
     }
     if (!d->configure) {
-        snprintf(why, cap, "plugin %s has no configure callback (it is "
-                 "required)", d->name);
+        snprintf(why, cap,
+                 "plugin %s has no configure callback (it is "
+                 "required)",
+                 d->name);
         return NULL;
     }
     return d;
@@ -155,14 +161,16 @@ static int check_trust(const char *real, char *why, size_t cap)
         if (stat(paths[i], &st) != 0)
             continue;
         if (st.st_uid != 0 && st.st_uid != geteuid()) {
-            snprintf(why, cap, "refusing to load plugin: %s %s is owned by "
+            snprintf(why, cap,
+                     "refusing to load plugin: %s %s is owned by "
                      "uid %u, neither root nor the user running evhost",
                      what[i], paths[i], (unsigned)st.st_uid);
             return -1;
         }
         if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
             !(i == 1 && (st.st_mode & S_ISVTX) && st.st_uid == 0)) {
-            snprintf(why, cap, "refusing to load plugin: %s %s is writable "
+            snprintf(why, cap,
+                     "refusing to load plugin: %s %s is writable "
                      "by %s (chmod go-w it)",
                      what[i], paths[i],
                      st.st_mode & S_IWOTH ? "everyone" : "its group");
@@ -299,9 +307,8 @@ evh_module *module_open(const char *name_or_path, const char *plugin_dir)
         return NULL;
     }
     /* Once per .so, before any instance's configure (plugin.h). */
-    int rc = EVH_DESC_HAS(d, module_init) && d->module_init
-                 ? d->module_init()
-                 : EVH_OK;
+    int rc = EVH_DESC_HAS(d, module_init) && d->module_init ? d->module_init()
+                                                            : EVH_OK;
     if (rc != EVH_OK)
         LOG_ERROR("%s: plugin %s: module_init failed: %s", real, d->name,
                   evh_strerror(rc));
@@ -412,8 +419,7 @@ static int list_dir(const char *dir, list_acc *a)
             continue;
         }
         char note[512];
-        snprintf(note, sizeof note, "usable%s%s",
-                 p->description ? ": " : "",
+        snprintf(note, sizeof note, "usable%s%s", p->description ? ": " : "",
                  p->description ? p->description : "");
         list_add(a, p->name, p->version ? p->version : "?", path, note);
         dlclose(dl);

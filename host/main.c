@@ -19,29 +19,29 @@
 #include "host.h"
 #include "log.h"
 #include "metrics.h"
-#include "notify.h"
 #include "natsfiles.h"
+#include "notify.h"
 #include "supervise.h"
 
 static atomic_bool g_stop, g_reload;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: evhost -c FILE [-d]     run the services FILE declares\n"
-            "       evhost -t -c FILE       check FILE and its plugins, exit\n"
-            "       evhost --stats -c FILE  print a running host's counters\n"
-            "       evhost -l [-c FILE]     list the plugins found\n"
-            "       evhost -V | -h\n"
-            "\n"
-            "  -c, --config FILE  libconfig file (see evhost.cfg(5))\n"
-            "  -t, --test         load and configure every instance, then exit\n"
-            "  -d, --debug        log at debug level\n"
-            "  -s, --stats        ask the host running FILE for its counters\n"
-            "  -l, --list         list plugins in $EVHOST_PLUGIN_PATH and "
-            "plugin_dir\n"
-            "  -V, --version      print the version\n"
-            "  -h, --help         this text\n");
+    fprintf(
+        f, "usage: evhost -c FILE [-d]     run the services FILE declares\n"
+           "       evhost -t -c FILE       check FILE and its plugins, exit\n"
+           "       evhost --stats -c FILE  print a running host's counters\n"
+           "       evhost -l [-c FILE]     list the plugins found\n"
+           "       evhost -V | -h\n"
+           "\n"
+           "  -c, --config FILE  libconfig file (see evhost.cfg(5))\n"
+           "  -t, --test         load and configure every instance, then exit\n"
+           "  -d, --debug        log at debug level\n"
+           "  -s, --stats        ask the host running FILE for its counters\n"
+           "  -l, --list         list plugins in $EVHOST_PLUGIN_PATH and "
+           "plugin_dir\n"
+           "  -V, --version      print the version\n"
+           "  -h, --help         this text\n");
 }
 
 static void *signal_thread(void *arg)
@@ -264,7 +264,8 @@ int main(int argc, char **argv)
     if (list)
         return cmd_list(path);
     if (!path) {
-        fprintf(stderr, "evhost: no config file: use -c FILE (see evhost(8))\n");
+        fprintf(stderr,
+                "evhost: no config file: use -c FILE (see evhost(8))\n");
         return 1;
     }
     if (stats)

@@ -47,10 +47,25 @@ static void inst_labels(FILE *f, const evh_instance *inst)
     fputc('"', f);
 }
 
-static bool is_js(const evh_instance *inst) { return inst->consumer || inst->js; }
+static bool is_js(const evh_instance *inst)
+{
+    return inst->consumer || inst->js;
+}
 
-enum { V_IN, V_OUT, V_ERRORS, V_DROPS, V_UP, V_ACKS, V_NAKS, V_TERMS,
-       V_REDELIVERED, V_RETRIES, V_HELD, V_PENDING };
+enum {
+    V_IN,
+    V_OUT,
+    V_ERRORS,
+    V_DROPS,
+    V_UP,
+    V_ACKS,
+    V_NAKS,
+    V_TERMS,
+    V_REDELIVERED,
+    V_RETRIES,
+    V_HELD,
+    V_PENDING
+};
 
 static const struct {
     const char *name, *type, *help;
@@ -64,14 +79,16 @@ static const struct {
                   "Plugin callbacks that returned an error.", false},
     [V_DROPS] = {"evhost_drops_total", "counter",
                  "Messages lost: dropped by the NATS client for a slow "
-                 "consumer, or not processed on core NATS.", false},
-    [V_UP] = {"evhost_instance_up", "gauge",
-              "1 while the instance runs.", false},
+                 "consumer, or not processed on core NATS.",
+                 false},
+    [V_UP] = {"evhost_instance_up", "gauge", "1 while the instance runs.",
+              false},
     [V_ACKS] = {"evhost_jetstream_acks_total", "counter",
                 "JetStream messages acknowledged.", true},
     [V_NAKS] = {"evhost_jetstream_naks_total", "counter",
                 "JetStream messages negatively acknowledged (redelivered "
-                "later).", true},
+                "later).",
+                true},
     [V_TERMS] = {"evhost_jetstream_terms_total", "counter",
                  "JetStream messages terminated (never redelivered).", true},
     [V_REDELIVERED] = {"evhost_jetstream_redeliveries_total", "counter",
@@ -82,7 +99,8 @@ static const struct {
                 "Messages the plugin holds, not yet settled.", true},
     [V_PENDING] = {"evhost_jetstream_pending_messages", "gauge",
                    "Messages the consumer had yet to deliver, as of the "
-                   "last one received.", true},
+                   "last one received.",
+                   true},
 };
 
 static int64_t inst_value(evh_instance *inst, int v)
@@ -115,12 +133,12 @@ static void host_families(FILE *f, evh_host *h)
     fputs("\"} 1\n", f);
     family(f, "evhost_start_time_seconds", "gauge",
            "When the host started, in seconds since the epoch.");
-    fprintf(f, "evhost_start_time_seconds %lld\n",
-            (long long)h->started_unix);
+    fprintf(f, "evhost_start_time_seconds %lld\n", (long long)h->started_unix);
     family(f, "evhost_nats_connected", "gauge",
            "1 while the NATS connection is up.");
     fprintf(f, "evhost_nats_connected %d\n",
-            h->nc && natsConnection_Status(h->nc) == NATS_CONN_STATUS_CONNECTED);
+            h->nc &&
+                natsConnection_Status(h->nc) == NATS_CONN_STATUS_CONNECTED);
     family(f, "evhost_nats_disconnects_total", "counter",
            "Times the NATS connection was lost.");
     fprintf(f, "evhost_nats_disconnects_total %lld\n",
@@ -167,8 +185,8 @@ char *metrics_text(evh_host *h, size_t *len)
     bool any = false;
     for (int i = 0; i < h->ninsts; i++) {
         evh_instance *inst = h->insts[i];
-        for (evh_counter *c = __atomic_load_n(&inst->counters,
-                                              __ATOMIC_ACQUIRE);
+        for (evh_counter *c =
+                 __atomic_load_n(&inst->counters, __ATOMIC_ACQUIRE);
              c; c = c->next) {
             if (!any)
                 family(f, "evhost_plugin_counts_total", "counter",
@@ -225,13 +243,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
                      strlen(not_found), MHD_RESPMEM_PERSISTENT);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-                     not_allowed, strlen(not_allowed), MHD_RESPMEM_PERSISTENT);
+        return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed,
+                     strlen(not_allowed), MHD_RESPMEM_PERSISTENT);
     size_t len = 0;
     char *body = metrics_text(h, &len);
     if (!body)
-        return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
-                     no_memory, strlen(no_memory), MHD_RESPMEM_PERSISTENT);
+        return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", no_memory,
+                     strlen(no_memory), MHD_RESPMEM_PERSISTENT);
     return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                  body, len, MHD_RESPMEM_MUST_FREE);
 }
@@ -270,7 +288,8 @@ void metrics_stop(evh_host *h)
     h->metrics = NULL;
 }
 #else
-/* config_file.c refuses host.metrics_listen in a build without libmicrohttpd. */
+/* config_file.c refuses host.metrics_listen in a build without libmicrohttpd.
+ */
 int metrics_start(evh_host *h)
 {
     (void)h;

@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 typedef struct evh_notify {
-    bool on;                /* $NOTIFY_SOCKET set (and supported) */
-    int64_t watchdog_ns;    /* ping period (half of WATCHDOG_USEC), 0: off */
+    bool on;             /* $NOTIFY_SOCKET set (and supported) */
+    int64_t watchdog_ns; /* ping period (half of WATCHDOG_USEC), 0: off */
     int64_t watchdog_due_ns, status_due_ns;
-    char status[256];       /* the last STATUS= sent, to send only changes */
+    char status[256]; /* the last STATUS= sent, to send only changes */
 } evh_notify;
 
 struct evh_host;

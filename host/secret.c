@@ -53,12 +53,15 @@ static int check_stat(const char *path, const struct stat *st, char *err,
                       size_t errlen)
 {
     if (!S_ISREG(st->st_mode)) {
-        snprintf(err, errlen, "%s is %s, not a regular file: a secret must "
-                 "be a plain file", path, kind(st->st_mode));
+        snprintf(err, errlen,
+                 "%s is %s, not a regular file: a secret must "
+                 "be a plain file",
+                 path, kind(st->st_mode));
         return -1;
     }
     if (st->st_uid == geteuid() && (st->st_mode & (S_IRWXG | S_IRWXO))) {
-        snprintf(err, errlen, "%s is accessible by %s (mode %04o): a secret "
+        snprintf(err, errlen,
+                 "%s is accessible by %s (mode %04o): a secret "
                  "file must be readable by its owner only; run: chmod "
                  "go-rwx %s",
                  path, st->st_mode & S_IRWXO ? "others" : "its group",
@@ -66,8 +69,10 @@ static int check_stat(const char *path, const struct stat *st, char *err,
         return -1;
     }
     if (st->st_size >= SECRET_MAX) {
-        snprintf(err, errlen, "%s is %lld bytes: a secret file must be "
-                 "under 64 KiB", path, (long long)st->st_size);
+        snprintf(err, errlen,
+                 "%s is %lld bytes: a secret file must be "
+                 "under 64 KiB",
+                 path, (long long)st->st_size);
         return -1;
     }
     return 0;

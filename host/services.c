@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "settings.h"
 #include "host.h"
 #include "jetstream.h"
 #include "log.h"
 #include "secret.h"
+#include "settings.h"
 
 const char *evh_instance_name(const evh_instance *inst)
 {
@@ -206,8 +206,7 @@ int evh_config_status(evh_instance *inst)
     return inst->config_errors ? EVH_ECONFIG : EVH_OK;
 }
 
-int evh_config_error(evh_instance *inst, const char *key, const char *fmt,
-                     ...)
+int evh_config_error(evh_instance *inst, const char *key, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -217,8 +216,8 @@ int evh_config_error(evh_instance *inst, const char *key, const char *fmt,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     cfg_ctx cx = {.who = inst->ic->name};
-    config_setting_t *grp = inst->ic->config ? inst->ic->config
-                                             : inst->ic->setting;
+    config_setting_t *grp =
+        inst->ic->config ? inst->ic->config : inst->ic->setting;
     cfg_error(&cx, grp, key, "%s", msg);
     inst->config_errors++;
     return EVH_ECONFIG;
@@ -253,8 +252,8 @@ void evh_counter_add(evh_instance *inst, const char *name, int64_t delta)
     if (!inst || !name)
         return;
     /* Lock-free lookup: the list only ever grows at its head. */
-    for (evh_counter *c = __atomic_load_n(&inst->counters, __ATOMIC_ACQUIRE);
-         c; c = c->next) {
+    for (evh_counter *c = __atomic_load_n(&inst->counters, __ATOMIC_ACQUIRE); c;
+         c = c->next) {
         if (c->name == name || strcmp(c->name, name) == 0) {
             c->value += delta;
             return;
@@ -385,8 +384,8 @@ int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
     if (!batch_fits(inst, js, n, len, msgid))
         return EVH_ETOOBIG;
     if (js) {
-        int rc = jetstream_publish_confirmed(inst, subject, n, data, len,
-                                             msgid, timeout_ms, &c);
+        int rc = jetstream_publish_confirmed(inst, subject, n, data, len, msgid,
+                                             timeout_ms, &c);
         if (out)
             *out = c;
         return rc;
@@ -409,8 +408,7 @@ int evh_publish_confirmed_counted(evh_instance *inst, const char *subject,
 }
 
 int evh_request(evh_instance *inst, const char *subject, const void *data,
-                size_t len, int64_t timeout_ms, char **reply,
-                size_t *reply_len)
+                size_t len, int64_t timeout_ms, char **reply, size_t *reply_len)
 {
     natsMsg *m = NULL;
     if (!inst || !reply || (!data && len))

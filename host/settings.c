@@ -25,7 +25,8 @@ void cfg_path(const config_setting_t *s, char *buf, size_t cap)
     size_t len = 0;
 
     buf[0] = '\0';
-    for (; s && config_setting_parent(s) && n < 64; s = config_setting_parent(s))
+    for (; s && config_setting_parent(s) && n < 64;
+         s = config_setting_parent(s))
         chain[n++] = s;
     while (n-- > 0 && len < cap) {
         const config_setting_t *c = chain[n];
@@ -134,8 +135,8 @@ int cfg_int(cfg_ctx *cx, config_setting_t *grp, const char *key, int64_t def,
     return 0;
 }
 
-int cfg_double(cfg_ctx *cx, config_setting_t *grp, const char *key,
-               double def, double min, double max, double *out)
+int cfg_double(cfg_ctx *cx, config_setting_t *grp, const char *key, double def,
+               double min, double max, double *out)
 {
     config_setting_t *s = cfg_lookup(grp, key);
     *out = def;
@@ -152,8 +153,8 @@ int cfg_double(cfg_ctx *cx, config_setting_t *grp, const char *key,
         return -1;
     }
     if (v < min || v > max) {
-        cfg_error(cx, grp, key, "expected a number in %g..%g, got %g", min,
-                  max, v);
+        cfg_error(cx, grp, key, "expected a number in %g..%g, got %g", min, max,
+                  v);
         return -1;
     }
     *out = v;
@@ -168,16 +169,14 @@ int cfg_bool(cfg_ctx *cx, config_setting_t *grp, const char *key, bool def,
     if (!s)
         return 0;
     if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-        cfg_error(cx, grp, key, "expected true or false, got %s",
-                  type_name(s));
+        cfg_error(cx, grp, key, "expected true or false, got %s", type_name(s));
         return -1;
     }
     *out = config_setting_get_bool(s) != 0;
     return 0;
 }
 
-config_setting_t *cfg_group(cfg_ctx *cx, config_setting_t *grp,
-                            const char *key)
+config_setting_t *cfg_group(cfg_ctx *cx, config_setting_t *grp, const char *key)
 {
     config_setting_t *s = cfg_lookup(grp, key);
     if (s && config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -206,7 +205,8 @@ int cfg_strings(cfg_ctx *cx, config_setting_t *grp, const char *key,
     }
     if (!config_setting_is_aggregate(s) ||
         config_setting_type(s) == CONFIG_TYPE_GROUP) {
-        cfg_error(cx, grp, key, "expected a string or a list of strings, got %s",
+        cfg_error(cx, grp, key,
+                  "expected a string or a list of strings, got %s",
                   type_name(s));
         return -1;
     }
@@ -326,8 +326,7 @@ static void fp_rec(sbuf *b, const config_setting_t *s)
         sb_str(b, v);
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -27,8 +27,8 @@ int cfg_string(cfg_ctx *cx, config_setting_t *grp, const char *key,
                const char *def, const char **out);
 int cfg_int(cfg_ctx *cx, config_setting_t *grp, const char *key, int64_t def,
             int64_t min, int64_t max, int64_t *out);
-int cfg_double(cfg_ctx *cx, config_setting_t *grp, const char *key,
-               double def, double min, double max, double *out);
+int cfg_double(cfg_ctx *cx, config_setting_t *grp, const char *key, double def,
+               double min, double max, double *out);
 int cfg_bool(cfg_ctx *cx, config_setting_t *grp, const char *key, bool def,
              bool *out);
 /** A group (marked); NULL if absent; error if present but not a group. */

@@ -106,7 +106,8 @@ void stats_summary(evh_host *h, char *buf, size_t len)
         drops += inst->st.drops;
     }
     pthread_mutex_unlock(&h->insts_lock);
-    bool up = h->nc && natsConnection_Status(h->nc) == NATS_CONN_STATUS_CONNECTED;
+    bool up =
+        h->nc && natsConnection_Status(h->nc) == NATS_CONN_STATUS_CONNECTED;
     snprintf(buf, len,
              "%d of %d instances running; in %lld, out %lld, errors %lld, "
              "drops %lld; NATS %s, %lld reconnects",
@@ -131,9 +132,8 @@ static void on_stats_request(natsConnection *nc, natsSubscription *sub,
 
 int stats_serve(evh_host *h)
 {
-    natsStatus s = natsConnection_Subscribe(&h->stats_sub, h->nc,
-                                            h->conf->stats_subject,
-                                            on_stats_request, h);
+    natsStatus s = natsConnection_Subscribe(
+        &h->stats_sub, h->nc, h->conf->stats_subject, on_stats_request, h);
     if (s != NATS_OK) {
         LOG_ERROR("cannot serve stats on %s: %s", h->conf->stats_subject,
                   natsStatus_GetText(s));
@@ -175,8 +175,9 @@ int stats_query(const char *config_path)
             json_object_put(j);
             rc = 0;
         } else {
-            fprintf(stderr, "evhost: no answer on %s: %s (is the host "
-                            "running?)\n",
+            fprintf(stderr,
+                    "evhost: no answer on %s: %s (is the host "
+                    "running?)\n",
                     c->stats_subject, natsStatus_GetText(s));
         }
     }

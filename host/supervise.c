@@ -195,8 +195,7 @@ void supervise_reload(evh_host *h)
             continue;
         LOG_INFO("reload: starting instance %s", next[i]->ic->name);
         if (instance_start(next[i]) != EVH_OK)
-            LOG_ERROR("reload: instance %s failed to start",
-                      next[i]->ic->name);
+            LOG_ERROR("reload: instance %s failed to start", next[i]->ic->name);
         started++;
     }
     log_set_level((evh_log_level)nc->log_level);

@@ -127,20 +127,20 @@ extern "C" {
 /* ---- status codes --------------------------------------------------- */
 enum {
     EVH_OK = 0,
-    EVH_ERR = -1,            /**< unspecified failure */
-    EVH_EINVAL = -2,         /**< bad argument */
-    EVH_ENOMEM = -3,         /**< out of memory */
-    EVH_ECONFIG = -4,        /**< configuration refused (already reported) */
-    EVH_ENOTFOUND = -5,      /**< no such thing */
-    EVH_ETIMEOUT = -6,       /**< timed out */
-    EVH_ENORESPONDERS = -7,  /**< request: nobody subscribes to the subject */
-    EVH_ECONN = -8,          /**< not connected to NATS (reconnecting) */
-    EVH_EIO = -9,            /**< I/O error; plugins use it for "try later" */
-    EVH_ESTOPPING = -10,     /**< the host or instance is shutting down */
-    EVH_ETOOBIG = -11,       /**< larger than the server's max_payload */
-    EVH_EPERM = -12,         /**< not permitted (NATS permissions) */
-    EVH_ESTATE = -13,        /**< call not allowed in this state */
-    EVH_ECONFLICT = -14,     /**< an idempotency key reused for other data */
+    EVH_ERR = -1,           /**< unspecified failure */
+    EVH_EINVAL = -2,        /**< bad argument */
+    EVH_ENOMEM = -3,        /**< out of memory */
+    EVH_ECONFIG = -4,       /**< configuration refused (already reported) */
+    EVH_ENOTFOUND = -5,     /**< no such thing */
+    EVH_ETIMEOUT = -6,      /**< timed out */
+    EVH_ENORESPONDERS = -7, /**< request: nobody subscribes to the subject */
+    EVH_ECONN = -8,         /**< not connected to NATS (reconnecting) */
+    EVH_EIO = -9,           /**< I/O error; plugins use it for "try later" */
+    EVH_ESTOPPING = -10,    /**< the host or instance is shutting down */
+    EVH_ETOOBIG = -11,      /**< larger than the server's max_payload */
+    EVH_EPERM = -12,        /**< not permitted (NATS permissions) */
+    EVH_ESTATE = -13,       /**< call not allowed in this state */
+    EVH_ECONFLICT = -14,    /**< an idempotency key reused for other data */
 };
 
 /** Static text for a status code; never NULL. */
@@ -247,13 +247,13 @@ typedef struct evh_plugin {
  *                       .destroy = my_destroy);
  */
 #define EVH_PLUGIN_DEFINE(...)                                                 \
-    extern __attribute__((visibility("default"))) const evh_plugin             \
-        evh_plugin_descriptor;                                                 \
-    __attribute__((visibility("default"))) const evh_plugin                    \
-        evh_plugin_descriptor = {.abi_major = EVH_ABI_MAJOR,                   \
-                                 .abi_minor = EVH_ABI_MINOR,                   \
-                                 .size = sizeof(evh_plugin),                   \
-                                 __VA_ARGS__}
+    extern __attribute__((visibility("default")))                              \
+    const evh_plugin evh_plugin_descriptor;                                    \
+    __attribute__((visibility("default")))                                     \
+    const evh_plugin evh_plugin_descriptor = {.abi_major = EVH_ABI_MAJOR,      \
+                                              .abi_minor = EVH_ABI_MINOR,      \
+                                              .size = sizeof(evh_plugin),      \
+                                              __VA_ARGS__}
 
 /* ---- instance information ------------------------------------------- */
 
@@ -330,8 +330,8 @@ int evh_config_secret_file(evh_instance *inst, const char *key, char **out);
  * the config's file:line; returns EVH_ECONFIG for `return evh_config_error(
  * ...)`.  Report every problem before returning, not just the first.
  */
-int evh_config_error(evh_instance *inst, const char *key, const char *fmt,
-                     ...) __attribute__((format(printf, 3, 4)));
+int evh_config_error(evh_instance *inst, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /**
  * EVH_ECONFIG if any problem of this instance was reported so far (by a
  * getter or evh_config_error), else EVH_OK; see above.  Only inside

@@ -42,8 +42,8 @@ typedef struct alerter {
     bool keep_state;
     char bucket[80];
     int64_t resend_ns, drain_timeout_ms;
-    int64_t grace_ns;      /* deadman rules wait this long after start ... */
-    int64_t started_ns;    /* ... from here (monotonic) */
+    int64_t grace_ns;   /* deadman rules wait this long after start ... */
+    int64_t started_ns; /* ... from here (monotonic) */
     evh_kv *kv;
     sender *snd;
     bool resend_inflight;
@@ -64,8 +64,10 @@ static int add_output(alerter *a, const char *key, const char *base,
         return evh_config_error(a->inst, key, "at most %d outputs",
                                 SENDER_MAX_OUTPUTS);
     if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
-        return evh_config_error(a->inst, key, "\"%s\": expected an http:// "
-                                              "or https:// URL", base);
+        return evh_config_error(a->inst, key,
+                                "\"%s\": expected an http:// "
+                                "or https:// URL",
+                                base);
     size_t bl = strlen(base);
     while (bl > 8 && base[bl - 1] == '/' && *suffix)
         bl--;
@@ -87,13 +89,13 @@ static void read_outputs(alerter *a)
     for (int i = 0; i < n; i++) {
         const char *u = NULL;
         if (evh_config_elem_string(a->inst, "alertmanagers", i, &u) == EVH_OK &&
-            add_output(a, "alertmanagers", u, "/api/v2/alerts", false) == EVH_OK)
+            add_output(a, "alertmanagers", u, "/api/v2/alerts", false) ==
+                EVH_OK)
             a->nam++;
     }
     const char *hook = NULL;
     evh_config_string(a->inst, "webhook.url", NULL, &hook);
-    evh_config_secret_file(a->inst, "webhook.token_file",
-                                        &a->token);
+    evh_config_secret_file(a->inst, "webhook.token_file", &a->token);
     if (hook)
         add_output(a, "webhook.url", hook, "", true);
     a->has_hook = hook != NULL;
@@ -101,8 +103,9 @@ static void read_outputs(alerter *a)
         evh_config_error(a->inst, "webhook.token_file", "needs webhook.url");
     /* Outputs are read first: the status so far is theirs. */
     if (a->nouts == 0 && evh_config_status(a->inst) == EVH_OK)
-        evh_config_error(a->inst, NULL, "no output: set `alertmanagers` "
-                                        "and/or `webhook.url`");
+        evh_config_error(a->inst, NULL,
+                         "no output: set `alertmanagers` "
+                         "and/or `webhook.url`");
 }
 
 /* The default bucket: one per instance name, in the characters a bucket
@@ -124,27 +127,21 @@ static int read_config(alerter *a)
     int64_t resend, timeout, r0, r1, drain, grace;
     const char *bucket = NULL;
     read_outputs(a);
-    evh_config_string(a->inst, "generator_url", NULL,
-                                   &a->body.generator_url);
-    evh_config_int(a->inst, "resend_interval_ms", 60000, 100,
-                                INT64_C(86400000), &resend);
-    evh_config_int(a->inst, "timeout_ms", 5000, 10, 600000,
-                                &timeout);
-    evh_config_int(a->inst, "retry_initial_ms", 500, 1, 600000,
-                                &r0);
-    evh_config_int(a->inst, "retry_max_ms", 30000, 1, 3600000,
-                                &r1);
-    evh_config_int(a->inst, "drain_timeout_ms", 5000, 0,
-                                600000, &drain);
-    evh_config_int(a->inst, "startup_grace_ms", 5000, 0,
-                                3600000, &grace);
+    evh_config_string(a->inst, "generator_url", NULL, &a->body.generator_url);
+    evh_config_int(a->inst, "resend_interval_ms", 60000, 100, INT64_C(86400000),
+                   &resend);
+    evh_config_int(a->inst, "timeout_ms", 5000, 10, 600000, &timeout);
+    evh_config_int(a->inst, "retry_initial_ms", 500, 1, 600000, &r0);
+    evh_config_int(a->inst, "retry_max_ms", 30000, 1, 3600000, &r1);
+    evh_config_int(a->inst, "drain_timeout_ms", 5000, 0, 600000, &drain);
+    evh_config_int(a->inst, "startup_grace_ms", 5000, 0, 3600000, &grace);
     evh_config_bool(a->inst, "state", true, &a->keep_state);
     evh_config_string(a->inst, "state_bucket", NULL, &bucket);
     rules_read(a->inst, &a->rules);
-    if (bucket && (strlen(bucket) >= sizeof a->bucket || !*bucket ||
-                   strspn(bucket, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
-                                  "NOPQRSTUVWXYZ0123456789_-") !=
-                       strlen(bucket)))
+    if (bucket &&
+        (strlen(bucket) >= sizeof a->bucket || !*bucket ||
+         strspn(bucket, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
+                        "NOPQRSTUVWXYZ0123456789_-") != strlen(bucket)))
         evh_config_error(a->inst, "state_bucket",
                          "1 to 64 letters, digits, - or _");
     else if (bucket)
@@ -176,8 +173,8 @@ static int alert_configure(evh_instance *inst, void **state)
 static int add_record(note *n, const alert *al)
 {
     char *k = record_key(al->r, al->group);
-    char *v = al->firing || al->r->kind == RULE_DEADMAN ? record_encode(al)
-                                                        : NULL;
+    char *v =
+        al->firing || al->r->kind == RULE_DEADMAN ? record_encode(al) : NULL;
     if (!k || ((al->firing || al->r->kind == RULE_DEADMAN) && !v)) {
         free(k);
         free(v);
@@ -206,8 +203,9 @@ static void emit(alerter *a, round *rd, int64_t now_ns)
         /* Out of memory: the messages go back to JetStream, which
          * delivers them again; the state here has changed already, so
          * the alert goes out with the next re-send. */
-        evh_log(a->inst, EVH_LOG_ERROR, "out of memory building an alert "
-                                        "notification");
+        evh_log(a->inst, EVH_LOG_ERROR,
+                "out of memory building an alert "
+                "notification");
         for (size_t i = 0; i < rd->nrefs; i++)
             mref_put(rd->refs[i], true);
         note_free(n);
@@ -247,11 +245,12 @@ static int alert_on_msg(void *state, evh_msg *msg)
         return evh_msg_fail(msg, EVH_ENOMEM, "out of memory");
     }
     int64_t now = clock_ns(CLOCK_REALTIME);
-    match m = {.ts_ns = ev.time_ns, .seq = evh_msg_stream_seq(msg),
-               .ref = ref,
-               .json = json_object_to_json_string_ext(
-                   ev.obj, JSON_C_TO_STRING_PLAIN |
-                               JSON_C_TO_STRING_NOSLASHESCAPE)};
+    match m = {
+        .ts_ns = ev.time_ns,
+        .seq = evh_msg_stream_seq(msg),
+        .ref = ref,
+        .json = json_object_to_json_string_ext(
+            ev.obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)};
     round rd = {0};
     int64_t matched = 0;
     for (size_t i = 0; i < a->rules.n; i++) {
@@ -387,8 +386,9 @@ static void load_one(alerter *a, const char *key, int64_t *firing)
         al->saved_ns = al->last_ns;
         *firing += al->firing;
     } else if (rc == EVH_OK)
-        evh_log(a->inst, EVH_LOG_WARN, "state %s in bucket %s: not an "
-                                       "alert record, ignored",
+        evh_log(a->inst, EVH_LOG_WARN,
+                "state %s in bucket %s: not an "
+                "alert record, ignored",
                 key, a->bucket);
     free(group);
     free(val);
@@ -520,8 +520,7 @@ static int alert_module_init(void)
 EVH_PLUGIN_DEFINE(.name = "alert", .version = PACKAGE_VERSION,
                   .description = "alert rules on the event stream, to "
                                  "Alertmanager (API v2) and webhooks",
-                  .needs = EVH_WIRE_SUBSCRIBE,
-                  .module_init = alert_module_init,
+                  .needs = EVH_WIRE_SUBSCRIBE, .module_init = alert_module_init,
                   .module_fini = curl_global_cleanup,
                   .configure = alert_configure, .start = alert_start,
                   .on_msg = alert_on_msg, .drain = alert_drain,

@@ -77,9 +77,10 @@ static json_object *annotations(const alert *a)
     summary(a, &b);
     add_str(n, "summary", b.data ? b.data : "");
     evl_buf_free(&b);
-    add_str(n, "rule_type", a->r->kind == RULE_THRESHOLD ? "threshold"
-                            : a->r->kind == RULE_RATE    ? "rate"
-                                                         : "deadman");
+    add_str(n, "rule_type",
+            a->r->kind == RULE_THRESHOLD ? "threshold"
+            : a->r->kind == RULE_RATE    ? "rate"
+                                         : "deadman");
     if (a->event)
         add_str(n, "event", a->event);
     return n;

@@ -153,8 +153,7 @@ static void rate_tick(round *rd, alert *a, int64_t now_ns)
         resolve(rd, a);
 }
 
-void eval_tick(round *rd, alert *a, int64_t now_ns, int64_t save_ns,
-               bool *save)
+void eval_tick(round *rd, alert *a, int64_t now_ns, int64_t save_ns, bool *save)
 {
     const rule *r = a->r;
     *save = false;

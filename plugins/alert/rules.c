@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define MAX_RULES 1000
 #define MS_MAX (INT64_C(30) * 24 * 3600 * 1000) /* 30 days */
 
@@ -13,8 +12,8 @@ static const char *const kind_names[] = {"threshold", "rate", "deadman"};
 
 bool rule_label_name_ok(const char *s)
 {
-    if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                *s == '_'))
+    if (!s ||
+        !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
         return false;
     for (s++; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
@@ -108,12 +107,15 @@ static int read_labels(evh_instance *inst, rule *r, size_t i)
         char name[128];
         snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - lv) : 0, lv);
         if (!eq || !rule_label_name_ok(name))
-            rc = evh_config_error(inst, ek, "expected \"NAME=VALUE\" with "
-                                            "NAME a Prometheus label name "
-                                            "([a-zA-Z_][a-zA-Z0-9_]*)");
+            rc = evh_config_error(inst, ek,
+                                  "expected \"NAME=VALUE\" with "
+                                  "NAME a Prometheus label name "
+                                  "([a-zA-Z_][a-zA-Z0-9_]*)");
         else if (reserved_label(r, name))
-            rc = evh_config_error(inst, ek, "label \"%s\" is set by the "
-                                            "rule itself", name);
+            rc = evh_config_error(inst, ek,
+                                  "label \"%s\" is set by the "
+                                  "rule itself",
+                                  name);
         else if (add_label(r, lv, (size_t)(eq - lv), eq + 1) != 0)
             rc = evh_config_error(inst, ek, "out of memory");
     }
@@ -146,8 +148,9 @@ static int misplaced(evh_instance *inst, const rule *r, size_t i,
     char k[96];
     if (r->kind == only || !evh_config_has(inst, key_of(k, sizeof k, i, key)))
         return EVH_OK;
-    return evh_config_error(inst, k, "applies to %s rules only, and this is "
-                                     "a %s rule",
+    return evh_config_error(inst, k,
+                            "applies to %s rules only, and this is "
+                            "a %s rule",
                             kind_names[only], kind_names[r->kind]);
 }
 
@@ -155,8 +158,8 @@ static int read_kind(evh_instance *inst, rule *r, size_t i)
 {
     char k[96];
     const char *type = NULL;
-    if (evh_config_string(inst, key_of(k, sizeof k, i, "type"), NULL,
-                          &type) != EVH_OK)
+    if (evh_config_string(inst, key_of(k, sizeof k, i, "type"), NULL, &type) !=
+        EVH_OK)
         return EVH_ECONFIG;
     for (int t = 0; type && t < 3; t++)
         if (!strcmp(type, kind_names[t])) {
@@ -175,12 +178,12 @@ static void read_times(evh_instance *inst, rule *r, size_t i)
     int64_t count = 0, window = 0, duration = 0, resolve = 0;
     int crc = evh_config_int(inst, key_of(k, sizeof k, i, "count"), 0, 1,
                              100000, &count);
-    evh_config_int(inst, key_of(k, sizeof k, i, "window_ms"),
-                                60000, 10, MS_MAX, &window);
-    evh_config_int(inst, key_of(k, sizeof k, i, "duration_ms"),
-                                60000, 10, MS_MAX, &duration);
-    evh_config_int(inst, key_of(k, sizeof k, i, "resolve_after_ms"),
-                            300000, 10, MS_MAX, &resolve);
+    evh_config_int(inst, key_of(k, sizeof k, i, "window_ms"), 60000, 10, MS_MAX,
+                   &window);
+    evh_config_int(inst, key_of(k, sizeof k, i, "duration_ms"), 60000, 10,
+                   MS_MAX, &duration);
+    evh_config_int(inst, key_of(k, sizeof k, i, "resolve_after_ms"), 300000, 10,
+                   MS_MAX, &resolve);
     misplaced(inst, r, i, "count", RULE_RATE);
     misplaced(inst, r, i, "window_ms", RULE_RATE);
     misplaced(inst, r, i, "duration_ms", RULE_DEADMAN);
@@ -188,8 +191,8 @@ static void read_times(evh_instance *inst, rule *r, size_t i)
     misplaced(inst, r, i, "resolve_after_ms", RULE_THRESHOLD);
     if (r->kind == RULE_RATE && count == 0 && crc == EVH_OK)
         evh_config_error(inst, key_of(k, sizeof k, i, "name"),
-                              "a rate rule needs `count` (it fires above "
-                              "that many matches within window_ms)");
+                         "a rate rule needs `count` (it fires above "
+                         "that many matches within window_ms)");
     r->count = count;
     r->window_ns = window * 1000000;
     r->duration_ns = duration * 1000000;
@@ -200,31 +203,33 @@ static void read_rule(evh_instance *inst, rule_set *rs, size_t i)
 {
     rule *r = &rs->rules[i];
     char k[96];
-    int rc = evh_config_string(inst, key_of(k, sizeof k, i, "name"), NULL,
-                               &r->name);
+    int rc =
+        evh_config_string(inst, key_of(k, sizeof k, i, "name"), NULL, &r->name);
     if (rc == EVH_OK && !name_ok(r->name)) {
         rc = EVH_ECONFIG;
         evh_config_error(inst, r->name ? k : NULL,
-                              "rules[%zu]: `name` is required: 1 to 64 "
-                              "letters, digits, - or _", i);
+                         "rules[%zu]: `name` is required: 1 to 64 "
+                         "letters, digits, - or _",
+                         i);
     }
     for (size_t j = 0; rc == EVH_OK && j < i; j++)
         if (rs->rules[j].name && !strcmp(rs->rules[j].name, r->name))
             rc = evh_config_error(inst, k, "a second rule named \"%s\"",
                                   r->name);
     read_kind(inst, r, i);
-    evh_config_string(inst, key_of(k, sizeof k, i, "severity"),
-                                   "warning", &r->severity);
-    evh_config_string(inst, key_of(k, sizeof k, i, "group_by"),
-                                   NULL, &r->group_by);
+    evh_config_string(inst, key_of(k, sizeof k, i, "severity"), "warning",
+                      &r->severity);
+    evh_config_string(inst, key_of(k, sizeof k, i, "group_by"), NULL,
+                      &r->group_by);
     if (r->group_by && !rule_label_name_ok(r->group_by))
-        evh_config_error(inst, k, "\"%s\" is also the alert's label "
-                                       "name: [a-zA-Z_][a-zA-Z0-9_]*",
-                              r->group_by);
-    evh_config_string(inst, key_of(k, sizeof k, i, "contains"),
-                                   NULL, &r->contains);
-    evh_config_string(inst, key_of(k, sizeof k, i, "summary"),
-                                   NULL, &r->summary);
+        evh_config_error(inst, k,
+                         "\"%s\" is also the alert's label "
+                         "name: [a-zA-Z_][a-zA-Z0-9_]*",
+                         r->group_by);
+    evh_config_string(inst, key_of(k, sizeof k, i, "contains"), NULL,
+                      &r->contains);
+    evh_config_string(inst, key_of(k, sizeof k, i, "summary"), NULL,
+                      &r->summary);
     read_where(inst, r, i);
     read_labels(inst, r, i);
     read_groups(inst, r, i);
@@ -240,8 +245,9 @@ int rules_read(evh_instance *inst, rule_set *rs)
     if (n < 0)
         return EVH_ECONFIG;
     if (n == 0)
-        return evh_config_error(inst, "rules", "at least one rule is needed "
-                                               "(see evhost-alert(7))");
+        return evh_config_error(inst, "rules",
+                                "at least one rule is needed "
+                                "(see evhost-alert(7))");
     if (n > MAX_RULES)
         return evh_config_error(inst, "rules", "at most %d rules", MAX_RULES);
     rs->rules = calloc((size_t)n, sizeof *rs->rules);

@@ -30,8 +30,8 @@ typedef struct rule {
     size_t nlabels;
     const char **groups; /* deadman: groups watched from the start */
     size_t ngroups;
-    int64_t count;      /* rate: fires above this many ... */
-    int64_t window_ns;  /* ... within this window */
+    int64_t count;       /* rate: fires above this many ... */
+    int64_t window_ns;   /* ... within this window */
     int64_t duration_ns; /* deadman: silence that fires */
     int64_t resolve_ns;  /* threshold: no match for this long resolves */
 } rule;

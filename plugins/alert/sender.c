@@ -175,7 +175,8 @@ static bool try_kv(sender *s, note *n)
 {
     while (s->kv && n->kv_done < n->nkv) {
         const char *k = n->kv_keys[n->kv_done], *v = n->kv_vals[n->kv_done];
-        int rc = v ? evh_kv_put(s->kv, k, v, strlen(v)) : evh_kv_delete(s->kv, k);
+        int rc =
+            v ? evh_kv_put(s->kv, k, v, strlen(v)) : evh_kv_delete(s->kv, k);
         if (rc != EVH_OK) {
             evh_counter_add(s->inst, "state_errors", 1);
             if (s->kv_fails++ == 0)
@@ -303,8 +304,8 @@ bool sender_wait_empty(sender *s, int64_t ms)
     pthread_mutex_lock(&s->lock);
     while (s->queued && s->running) {
         clock_gettime(CLOCK_MONOTONIC, &t);
-        int64_t spent = (t.tv_sec - t0.tv_sec) * 1000 +
-                        (t.tv_nsec - t0.tv_nsec) / 1000000;
+        int64_t spent =
+            (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
         if (spent >= ms)
             break;
         wait_ms(s, ms - spent < 50 ? ms - spent : 50);

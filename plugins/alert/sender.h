@@ -21,21 +21,21 @@
 struct mref;
 
 typedef struct note {
-    char *am;     /* body for the Alertmanagers, or NULL */
-    char *hook;   /* body for the webhook, or NULL */
+    char *am;       /* body for the Alertmanagers, or NULL */
+    char *hook;     /* body for the webhook, or NULL */
     char **kv_keys; /* records to write once delivered ... */
     char **kv_vals; /* ... (a NULL value deletes the record) */
     size_t nkv, kv_done, capkv;
     struct mref **msgs; /* held messages to ack once done (alert.c) */
     size_t nmsgs, capmsgs;
     uint32_t done; /* bit i: output i accepted it */
-    bool resend;  /* a periodic re-send, not a change of state */
+    bool resend;   /* a periodic re-send, not a change of state */
     struct note *next;
 } note;
 
 typedef struct output {
-    const char *url; /* what is POSTed to */
-    bool webhook;    /* else an Alertmanager */
+    const char *url;   /* what is POSTed to */
+    bool webhook;      /* else an Alertmanager */
     const char *token; /* bearer token (webhook), or NULL */
 } output;
 

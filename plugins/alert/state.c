@@ -128,8 +128,7 @@ static int grow(alert_table *t)
     return 0;
 }
 
-alert *table_get(alert_table *t, const rule *r, const char *group,
-                 bool create)
+alert *table_get(alert_table *t, const rule *r, const char *group, bool create)
 {
     if (t->nslots) {
         for (alert *a = t->slots[hash(r, group) & (t->nslots - 1)]; a;

@@ -27,10 +27,10 @@ typedef struct mref {
     int refs;
     bool held; /* evh_msg_hold was called */
     bool nak;
-    uint64_t seq;           /* JetStream stream sequence, 0 on core NATS */
-    struct mref_set *set;   /* where it is found by seq while held */
+    uint64_t seq;         /* JetStream stream sequence, 0 on core NATS */
+    struct mref_set *set; /* where it is found by seq while held */
     struct mref *set_next;
-    evh_msg **dups;         /* later deliveries of it, settled alike */
+    evh_msg **dups; /* later deliveries of it, settled alike */
     size_t ndups;
 } mref;
 
@@ -92,8 +92,7 @@ typedef struct alert_table {
 
 /** The alert of (r, group); created (not firing) when `create`.  NULL when
  *  absent, or out of memory. */
-alert *table_get(alert_table *t, const rule *r, const char *group,
-                 bool create);
+alert *table_get(alert_table *t, const rule *r, const char *group, bool create);
 void table_free(alert_table *t);
 
 /* The record: {"firing":B,"starts":NS,"last":NS,"event":"..."} under the

@@ -160,8 +160,8 @@ static int fs_on_msg(void *state, evh_msg *msg)
             rc = EVH_EIO;
         }
     }
-    if (rc == EVH_OK && (write_all(s->fd, line, n) != 0 ||
-                         write_all(s->fd, "\n", 1) != 0)) {
+    if (rc == EVH_OK &&
+        (write_all(s->fd, line, n) != 0 || write_all(s->fd, "\n", 1) != 0)) {
         evh_log(s->inst, EVH_LOG_ERROR, "writing %s: %s; will retry", s->path,
                 strerror(errno));
         rc = EVH_EIO; /* the host naks it: redelivered later */
@@ -213,8 +213,8 @@ static int fs_configure(evh_instance *inst, void **state)
     evh_config_string(inst, "fsync", "batch", &sync);
     evh_config_int(inst, "flush_interval_ms", 1000, 1, 3600000,
                    &s->flush_interval_ms);
-    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
-                   INT32_MAX, &s->max_event_bytes);
+    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64, INT32_MAX,
+                   &s->max_event_bytes);
     evh_config_string(inst, "mode", "0640", &mode);
     if (!s->path || !s->path[0])
         evh_config_error(inst, "path", "required: the NDJSON file");
@@ -281,7 +281,6 @@ static void fs_destroy(void *state)
 EVH_PLUGIN_DEFINE(.name = "file-sink", .version = PACKAGE_VERSION,
                   .description = "write events as NDJSON to a file, with "
                                  "size-based rotation and an fsync policy",
-                  .needs = EVH_WIRE_SUBSCRIBE,
-                  .configure = fs_configure, .start = fs_start,
-                  .on_msg = fs_on_msg, .drain = fs_drain,
+                  .needs = EVH_WIRE_SUBSCRIBE, .configure = fs_configure,
+                  .start = fs_start, .on_msg = fs_on_msg, .drain = fs_drain,
                   .destroy = fs_destroy);

@@ -38,7 +38,7 @@ typedef struct gen {
     struct quoted {
         const char *s;
         size_t len;
-    } *quoted;
+    } * quoted;
     int64_t start_ns;
     char ts[40];    /* the last timestamp, formatted and quoted */
     int64_t ts_sec; /* its second (ts valid when ts[0]) */
@@ -158,8 +158,8 @@ static int gen_configure(evh_instance *inst, void **state)
                 rc = EVH_ECONFIG;
             else if (strlen(g->messages[i]) > MAX_MESSAGE)
                 rc = evh_config_error(inst, "messages",
-                                      "element %d is %zu bytes; at most %d",
-                                      i, strlen(g->messages[i]), MAX_MESSAGE);
+                                      "element %d is %zu bytes; at most %d", i,
+                                      strlen(g->messages[i]), MAX_MESSAGE);
         }
         g->nmessages = (size_t)nm;
     } else if (evh_config_has(inst, "messages")) {
@@ -211,8 +211,9 @@ static int emit(gen *g)
     int n = evl_event_format_quoted(buf, sizeof buf, crit, g->ts, 32,
                                     g->quoted[mi].s, g->quoted[mi].len);
     if (n < 0) {
-        evh_log(g->inst, EVH_LOG_ERROR, "event does not fit in %zu bytes: "
-                                        "shorten `messages`",
+        evh_log(g->inst, EVH_LOG_ERROR,
+                "event does not fit in %zu bytes: "
+                "shorten `messages`",
                 sizeof buf);
         return EVH_ETOOBIG;
     }
@@ -264,7 +265,8 @@ static void on_tick(void *state, int64_t now)
         return;
     }
     /* Everything due since start: exact long-run rate, no drift. */
-    int64_t due = (int64_t)((double)(now - g->start_ns) / 1e9 * (double)g->rate);
+    int64_t due =
+        (int64_t)((double)(now - g->start_ns) / 1e9 * (double)g->rate);
     if (due - g->sent > TICK_CHUNK)
         due = g->sent + TICK_CHUNK;
     send_upto(g, due);
@@ -305,6 +307,5 @@ static void gen_destroy(void *state)
 
 EVH_PLUGIN_DEFINE(.name = "generator", .version = PACKAGE_VERSION,
                   .description = "publish random security events at a rate",
-                  .needs = EVH_WIRE_PUBLISH,
-                  .configure = gen_configure, .start = gen_start,
-                  .destroy = gen_destroy);
+                  .needs = EVH_WIRE_PUBLISH, .configure = gen_configure,
+                  .start = gen_start, .destroy = gen_destroy);

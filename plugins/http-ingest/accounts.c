@@ -47,19 +47,14 @@ int ing_accounts_configure(evh_instance *inst, ing_accounts **out)
     if (!a)
         return EVH_ENOMEM;
     char err[300];
-    evh_config_string(inst, "accounts.conninfo",
-                                   "host=127.0.0.1 dbname=events",
-                                   &a->pg.conninfo);
-    evh_config_secret_file(inst, "accounts.password_file",
-                                        &a->password);
-    evh_config_string(inst, "accounts.table", "account",
-                                   &a->table);
-    evh_config_int(inst, "accounts.cache_ttl_ms", 5000, 0,
-                                3600000, &a->ttl_ms);
-    evh_config_int(inst, "accounts.cache_size", 4096, 1,
-                                1000000, &a->size);
-    evh_config_int(inst, "accounts.timeout_ms", 2000, 100,
-                                600000, &a->pg.statement_timeout_ms);
+    evh_config_string(inst, "accounts.conninfo", "host=127.0.0.1 dbname=events",
+                      &a->pg.conninfo);
+    evh_config_secret_file(inst, "accounts.password_file", &a->password);
+    evh_config_string(inst, "accounts.table", "account", &a->table);
+    evh_config_int(inst, "accounts.cache_ttl_ms", 5000, 0, 3600000, &a->ttl_ms);
+    evh_config_int(inst, "accounts.cache_size", 4096, 1, 1000000, &a->size);
+    evh_config_int(inst, "accounts.timeout_ms", 2000, 100, 600000,
+                   &a->pg.statement_timeout_ms);
     a->pg.connect_timeout_ms = a->pg.statement_timeout_ms;
     a->pg.password = a->password;
     pthread_mutex_init(&a->db_lock, NULL);
@@ -75,10 +70,11 @@ int ing_accounts_configure(evh_instance *inst, ing_accounts **out)
     a->qtable = evl_pg_ident(a->table);
     a->cache = calloc((size_t)a->size, sizeof *a->cache);
     if (!a->qtable || !a->cache ||
-        asprintf(&a->ddl, "CREATE TABLE IF NOT EXISTS %s (id text PRIMARY "
-                          "KEY, name text NOT NULL, is_active boolean NOT "
-                          "NULL DEFAULT true, created_at timestamptz NOT "
-                          "NULL DEFAULT now())",
+        asprintf(&a->ddl,
+                 "CREATE TABLE IF NOT EXISTS %s (id text PRIMARY "
+                 "KEY, name text NOT NULL, is_active boolean NOT "
+                 "NULL DEFAULT true, created_at timestamptz NOT "
+                 "NULL DEFAULT now())",
                  a->qtable) < 0) {
         a->ddl = NULL;
         return EVH_ENOMEM;
@@ -196,9 +192,9 @@ int ing_accounts_check(ing_accounts *a, const char *id, char *err,
     PGresult *res = query(a, sql, 1, vals, err, errlen);
     free(sql);
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
-        st = PQntuples(res) == 0 ? ACC_UNKNOWN
+        st = PQntuples(res) == 0               ? ACC_UNKNOWN
              : PQgetvalue(res, 0, 0)[0] == 't' ? ACC_ACTIVE
-                                                : ACC_INACTIVE;
+                                               : ACC_INACTIVE;
         cache_put(a, id, st);
     }
     PQclear(res);
@@ -230,7 +226,8 @@ static json_object *account_obj(const PGresult *res)
 
 #define ACCOUNT_COLS                                                           \
     "id, name, is_active, "                                                    \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    "to_char(created_at AT TIME ZONE 'UTC', "                                  \
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 unsigned ing_accounts_get(ing_accounts *a, const char *id, json_object **out)
 {
@@ -311,8 +308,9 @@ unsigned ing_accounts_create(ing_accounts *a, const char *body, size_t len,
     }
     unsigned status = 503;
     const char *vals[3] = {id, name, active ? "true" : "false"};
-    if (asprintf(&sql, "INSERT INTO %s (id, name, is_active) VALUES ($1, $2, "
-                       "$3) ON CONFLICT (id) DO NOTHING RETURNING " ACCOUNT_COLS,
+    if (asprintf(&sql,
+                 "INSERT INTO %s (id, name, is_active) VALUES ($1, $2, "
+                 "$3) ON CONFLICT (id) DO NOTHING RETURNING " ACCOUNT_COLS,
                  a->qtable) < 0) {
         *out = err_obj("unavailable", "out of memory");
     } else {

@@ -72,8 +72,9 @@ static int add_event(const char *s, size_t n, const char *key,
         if (!out)
             rc = -1;
         else if (out_len > lim->max_event_bytes) {
-            snprintf(err, errlen, "event too large with its key: %zu bytes "
-                                  "(limit %zu)",
+            snprintf(err, errlen,
+                     "event too large with its key: %zu bytes "
+                     "(limit %zu)",
                      out_len, lim->max_event_bytes);
             evl_event_free(&ev);
             return -1;
@@ -122,8 +123,9 @@ int ingest_parse(const char *body, size_t len, const char *key,
     size_t first = b->n;
     *line = 0;
     if (!body || only(body, len, " \t\r\n")) {
-        snprintf(err, errlen, "empty body: send one JSON event, or NDJSON "
-                              "(one event per line)");
+        snprintf(err, errlen,
+                 "empty body: send one JSON event, or NDJSON "
+                 "(one event per line)");
         return -1;
     }
     if (one_json_value(body, len)) {
@@ -188,9 +190,10 @@ int ingest_event_from_params(const char *criticality, const char *message,
                              size_t cap, char *err, size_t errlen)
 {
     if (!criticality || !message) {
-        snprintf(err, errlen, "without a body, give the event as query "
-                              "parameters: ?criticality=<integer>&message="
-                              "<text>[&timestamp=<RFC 3339>]");
+        snprintf(err, errlen,
+                 "without a body, give the event as query "
+                 "parameters: ?criticality=<integer>&message="
+                 "<text>[&timestamp=<RFC 3339>]");
         return -1;
     }
     char *end;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 typedef struct ingest_batch {
-    char **data;  /**< each event's bytes (malloc'ed, NUL-terminated) */
+    char **data; /**< each event's bytes (malloc'ed, NUL-terminated) */
     size_t *len;
     size_t n, cap;
 } ingest_batch;

@@ -11,11 +11,11 @@
  * the connection timeout; the connection limit and the body limit bound
  * memory.  Those threads call only the thread-safe host services.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <evhost/plugin.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
-#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,8 +36,8 @@ typedef struct ingest {
     evh_instance *inst;
     const char *listen;
     struct sockaddr_storage addr;
-    int64_t max_body, max_event, max_batch, conn_limit, per_ip_limit,
-        timeout_s, threads, publish_timeout_ms;
+    int64_t max_body, max_event, max_batch, conn_limit, per_ip_limit, timeout_s,
+        threads, publish_timeout_ms;
     char *token; /* bearer token, or NULL: no authentication */
     ingest_limits lim;
     ing_accounts *accounts; /* NULL: no account checks (accounts.h) */
@@ -143,10 +143,9 @@ static void count(ingest *g, _Atomic int64_t *c, const char *name, int64_t n)
 
 /* The answer `o` (consumed), with one extra header when `hdr` is set;
  * `close`: the connection is closed after it. */
-static enum MHD_Result send_json_full(struct MHD_Connection *c,
-                                      unsigned status, json_object *o,
-                                      const char *hdr, const char *val,
-                                      bool close)
+static enum MHD_Result send_json_full(struct MHD_Connection *c, unsigned status,
+                                      json_object *o, const char *hdr,
+                                      const char *val, bool close)
 {
     size_t n = 0;
     const char *s = json_object_to_json_string_length(
@@ -156,8 +155,7 @@ static enum MHD_Result send_json_full(struct MHD_Connection *c,
     if (body) {
         memcpy(body, s, n);
         body[n] = '\n';
-        r = MHD_create_response_from_buffer(n + 1, body,
-                                            MHD_RESPMEM_MUST_FREE);
+        r = MHD_create_response_from_buffer(n + 1, body, MHD_RESPMEM_MUST_FREE);
         if (!r)
             free(body);
     }
@@ -193,8 +191,7 @@ static json_object *error_object(const char *code, const char *msg)
 /* {"error": code, "message": text[, "line": n]} */
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status,
                                   const char *code, const char *msg,
-                                  size_t line, const char *hdr,
-                                  const char *val)
+                                  size_t line, const char *hdr, const char *val)
 {
     json_object *o = error_object(code, msg);
     if (line)
@@ -226,9 +223,8 @@ static enum MHD_Result too_large(ingest *g, struct MHD_Connection *c)
 /* 503.  Some events may be stored already (confirmed <= n): the answer
  * says how many and carries the Idempotency-Key (the client's, or the one
  * made up for this request) whose retry stores each event once. */
-static enum MHD_Result unavailable(ingest *g, struct MHD_Connection *c,
-                                   int rc, size_t confirmed, size_t n,
-                                   const char *idem)
+static enum MHD_Result unavailable(ingest *g, struct MHD_Connection *c, int rc,
+                                   size_t confirmed, size_t n, const char *idem)
 {
     count(g, &g->unavailable, "unavailable", 1);
     struct timespec ts;
@@ -242,15 +238,17 @@ static enum MHD_Result unavailable(ingest *g, struct MHD_Connection *c,
     }
     char msg[256];
     if (rc == EVH_ECONN)
-        snprintf(msg, sizeof msg, "not connected to NATS; nothing was "
-                                  "stored; retry later");
+        snprintf(msg, sizeof msg,
+                 "not connected to NATS; nothing was "
+                 "stored; retry later");
     else
         snprintf(msg, sizeof msg,
                  "NATS confirmed %zu of the %zu events in time; retry with "
                  "Idempotency-Key %s: each event is then stored once",
                  confirmed, n, idem);
     json_object *o = error_object("unavailable", msg);
-    json_object_object_add(o, "stored", json_object_new_int64((int64_t)confirmed));
+    json_object_object_add(o, "stored",
+                           json_object_new_int64((int64_t)confirmed));
     json_object_object_add(o, "events", json_object_new_int64((int64_t)n));
     json_object_object_add(o, "idempotency_key", json_object_new_string(idem));
     return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, o,
@@ -296,11 +294,10 @@ static enum MHD_Result do_health(ingest *g, struct MHD_Connection *c)
 /* PUT /events/<key>?criticality=..&message=..[&timestamp=..]: the event
  * from the query parameters, then checked and keyed like a body. */
 static int params_event(ingest *g, struct MHD_Connection *c, const char *key,
-                        ingest_batch *b, size_t *line, char *err,
-                        size_t errlen)
+                        ingest_batch *b, size_t *line, char *err, size_t errlen)
 {
-    const char *crit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                   "criticality");
+    const char *crit =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "criticality");
     const char *msg =
         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "message");
     const char *ts =
@@ -348,8 +345,8 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
     size_t line = 0;
     ingest_batch b = {0};
     const char *key = r->route == R_EVENTS_KEY ? r->key : NULL;
-    const char *idem = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                   "Idempotency-Key");
+    const char *idem =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
     if (idem && !ingest_idempotency_key_valid(idem)) {
         count(g, &g->bad_request, "bad_request", 1);
         return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
@@ -379,8 +376,8 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
         idem = made;
     evh_confirm conf;
     rc = evh_publish_confirmed_counted(g->inst, NULL, b.n,
-                                       (const void *const *)b.data, b.len,
-                                       idem, g->publish_timeout_ms, &conf);
+                                       (const void *const *)b.data, b.len, idem,
+                                       g->publish_timeout_ms, &conf);
     size_t n = b.n;
     ingest_batch_free(&b);
     if (rc == EVH_ETOOBIG) {
@@ -400,8 +397,7 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
                           0, NULL, NULL);
     }
     if (rc != EVH_OK)
-        return unavailable(g, c, rc,
-                           conf.stored + conf.duplicates, n,
+        return unavailable(g, c, rc, conf.stored + conf.duplicates, n,
                            idem ? idem : "(none)");
     /* "accepted" counts what was answered 202, retries included, as
      * before; "duplicates" the part of it the stream already held. */
@@ -423,9 +419,9 @@ static enum MHD_Result do_events(ingest *g, struct MHD_Connection *c, req *r)
 static bool accounts_route(ingest *g, const char *url, const char *method,
                            req *r, const char **allow)
 {
-    int n = g->accounts ? ing_accounts_route(url, method, r->key,
-                                             sizeof r->key, allow)
-                        : 0;
+    int n = g->accounts
+                ? ing_accounts_route(url, method, r->key, sizeof r->key, allow)
+                : 0;
     if (n > 0)
         r->route = n == 1 ? R_ACCOUNTS : R_ACCOUNT;
     return n > 0;
@@ -530,8 +526,7 @@ static conn_state *conn_of(struct MHD_Connection *c)
 }
 
 /* What libmicrohttpd tolerates and we do not, before anything else. */
-static const char *refuse_framing(struct MHD_Connection *c,
-                                  const char *version)
+static const char *refuse_framing(struct MHD_Connection *c, const char *version)
 {
     conn_state *cs = conn_of(c);
     if (cs && cs->nul) {
@@ -548,8 +543,7 @@ static const char *refuse_framing(struct MHD_Connection *c,
         return "both Content-Length and Transfer-Encoding: the body's "
                "length is ambiguous";
     if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
-        !MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                     MHD_HTTP_HEADER_HOST))
+        !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
         return "an HTTP/1.1 request needs a Host header";
     return NULL;
 }
@@ -614,20 +608,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (r->too_big)
         return too_large(g, c);
     switch (r->route) {
-    case R_HEALTH:
-        return do_health(g, c);
-    case R_STATS:
-        return do_stats(g, c);
+    case R_HEALTH: return do_health(g, c);
+    case R_STATS: return do_stats(g, c);
     case R_ACCOUNTS:
     case R_ACCOUNT: {
         json_object *o = NULL;
-        unsigned st = r->route == R_ACCOUNT
-                          ? ing_accounts_get(g->accounts, r->key, &o)
-                          : ing_accounts_create(g->accounts, r->body, r->len, &o);
+        unsigned st =
+            r->route == R_ACCOUNT
+                ? ing_accounts_get(g->accounts, r->key, &o)
+                : ing_accounts_create(g->accounts, r->body, r->len, &o);
         return send_json(c, st, o, NULL, NULL);
     }
-    default:
-        return do_events(g, c, r);
+    default: return do_events(g, c, r);
     }
 }
 
@@ -690,10 +682,9 @@ static int ingest_start(void *state)
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (g->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    uint16_t port =
-        ntohs(g->addr.ss_family == AF_INET6
-                  ? ((struct sockaddr_in6 *)&g->addr)->sin6_port
-                  : ((struct sockaddr_in *)&g->addr)->sin_port);
+    uint16_t port = ntohs(g->addr.ss_family == AF_INET6
+                              ? ((struct sockaddr_in6 *)&g->addr)->sin6_port
+                              : ((struct sockaddr_in *)&g->addr)->sin_port);
     g->d = MHD_start_daemon(
         flags, port, NULL, NULL, on_request, g, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&g->addr, MHD_OPTION_THREAD_POOL_SIZE,

@@ -14,11 +14,11 @@
  * libmicrohttpd serves on its own threads; each request blocks one of
  * them in evh_request for at most request_timeout_ms (thread-safe).
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <evhost/plugin.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
-#include <arpa/inet.h>
-#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,8 +96,8 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
                                  char *body, const char *hdr, const char *val)
 {
     size_t n = strlen(body);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        n, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return MHD_NO;
@@ -152,8 +152,7 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind,
 {
     collect *k = cls;
     (void)kind;
-    if (!k->bad &&
-        hq_params_add(k->p, key, value, k->err, sizeof k->err) != 0)
+    if (!k->bad && hq_params_add(k->p, key, value, k->err, sizeof k->err) != 0)
         k->bad = 1;
     return MHD_YES;
 }
@@ -170,11 +169,10 @@ static enum MHD_Result relay(hq *g, struct MHD_Connection *c, char *reply)
                              ? json_object_get_string(msg)
                              : "the reader failed";
         bool bad = strcmp(cs, "bad_request") == 0;
-        enum MHD_Result r =
-            send_error(g, c, bad ? MHD_HTTP_BAD_REQUEST
-                                 : MHD_HTTP_SERVICE_UNAVAILABLE,
-                       bad ? "bad_request" : "unavailable", ms,
-                       bad ? NULL : MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        enum MHD_Result r = send_error(
+            g, c, bad ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_SERVICE_UNAVAILABLE,
+            bad ? "bad_request" : "unavailable", ms,
+            bad ? NULL : MHD_HTTP_HEADER_RETRY_AFTER, "1");
         json_object_put(o);
         free(reply);
         return r;
@@ -197,8 +195,8 @@ static enum MHD_Result do_query(hq *g, struct MHD_Connection *c, bool counts)
     if (k.bad)
         return send_error(g, c, MHD_HTTP_BAD_REQUEST, "bad_request", k.err,
                           NULL, NULL);
-    int rc = evh_request(g->inst, NULL, req, strlen(req),
-                         g->request_timeout_ms, &reply, NULL);
+    int rc = evh_request(g->inst, NULL, req, strlen(req), g->request_timeout_ms,
+                         &reply, NULL);
     free(req);
     if (rc != EVH_OK) {
         char msg[200];
@@ -284,7 +282,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                           NULL, NULL);
     }
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-    bool events = !strcmp(url, "/events"), counts = !strcmp(url, "/events/counts"),
+    bool events = !strcmp(url, "/events"),
+         counts = !strcmp(url, "/events/counts"),
          health = !strcmp(url, "/healthz");
     if (!events && !counts && !health)
         return send_error(g, c, MHD_HTTP_NOT_FOUND, "not_found",
@@ -320,10 +319,9 @@ static int hq_start(void *state)
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (g->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    uint16_t port =
-        ntohs(g->addr.ss_family == AF_INET6
-                  ? ((struct sockaddr_in6 *)&g->addr)->sin6_port
-                  : ((struct sockaddr_in *)&g->addr)->sin_port);
+    uint16_t port = ntohs(g->addr.ss_family == AF_INET6
+                              ? ((struct sockaddr_in6 *)&g->addr)->sin6_port
+                              : ((struct sockaddr_in *)&g->addr)->sin_port);
     g->d = MHD_start_daemon(
         flags, port, NULL, NULL, on_request, g, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&g->addr, MHD_OPTION_THREAD_POOL_SIZE,
@@ -374,10 +372,9 @@ static void hq_destroy(void *state)
 }
 
 EVH_PLUGIN_DEFINE(.name = "http-query", .version = PACKAGE_VERSION,
-                  .flags = EVH_PLUGIN_THREAD_SAFE,
-                  .needs = EVH_WIRE_PUBLISH, .refuses = EVH_WIRE_JETSTREAM,
+                  .flags = EVH_PLUGIN_THREAD_SAFE, .needs = EVH_WIRE_PUBLISH,
+                  .refuses = EVH_WIRE_JETSTREAM,
                   .description = "answer GET /events and /events/counts by "
                                  "asking the reader over NATS",
                   .configure = hq_configure, .start = hq_start,
-                  .drain = hq_drain, .stop = hq_drain,
-                  .destroy = hq_destroy);
+                  .drain = hq_drain, .stop = hq_drain, .destroy = hq_destroy);

@@ -76,16 +76,16 @@ static bool ints_syntax(const char *s)
     }
 }
 
-int hq_params_add(hq_params *p, const char *name, const char *value,
-                  char *err, size_t errlen)
+int hq_params_add(hq_params *p, const char *name, const char *value, char *err,
+                  size_t errlen)
 {
     size_t i = 0;
     while (i < NKNOWN && strcmp(known[i].name, name))
         i++;
     int route = p->counts ? 2 : 1;
     if (i == NKNOWN || (known[i].route && known[i].route != route)) {
-        snprintf(err, errlen, "unknown query parameter \"%.64s\" for %s",
-                 name, p->counts ? "/events/counts" : "/events");
+        snprintf(err, errlen, "unknown query parameter \"%.64s\" for %s", name,
+                 p->counts ? "/events/counts" : "/events");
         return -1;
     }
     if (p->value[i]) {
@@ -99,10 +99,11 @@ int hq_params_add(hq_params *p, const char *name, const char *value,
                                       : v[0] != '\0';
     if (!ok) {
         snprintf(err, errlen, "query parameter \"%s\": %s", name,
-                 known[i].kind == INT    ? "expected an integer"
-                 : known[i].kind == INTS ? "expected integers separated by commas"
-                 : known[i].kind == BY   ? "expected \"criticality\""
-                                         : "must not be empty");
+                 known[i].kind == INT ? "expected an integer"
+                 : known[i].kind == INTS
+                     ? "expected integers separated by commas"
+                 : known[i].kind == BY ? "expected \"criticality\""
+                                       : "must not be empty");
         return -1;
     }
     if (!(p->owned[i] = strdup(v))) {
@@ -175,8 +176,9 @@ char *hq_params_request(const hq_params *p, char *err, size_t errlen)
         json_object *by = count_by(p);
         if (!by) {
             json_object_put(o);
-            snprintf(err, errlen, "/events/counts needs count_by=criticality "
-                                  "or every=DURATION (or both)");
+            snprintf(err, errlen,
+                     "/events/counts needs count_by=criticality "
+                     "or every=DURATION (or both)");
             return NULL;
         }
         json_object_object_add(o, "count_by", by);

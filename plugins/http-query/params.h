@@ -22,8 +22,8 @@ void hq_params_free(hq_params *p);
  * Add one parameter (NUL-terminated, already URL-decoded; value NULL for
  * "?name" without '=').  Returns 0, or -1 with the reason in err.
  */
-int hq_params_add(hq_params *p, const char *name, const char *value,
-                  char *err, size_t errlen);
+int hq_params_add(hq_params *p, const char *name, const char *value, char *err,
+                  size_t errlen);
 
 /**
  * The request JSON (malloc'd): limit (default 10) as last_events_count for

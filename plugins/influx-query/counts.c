@@ -33,9 +33,8 @@ size_t query_inner_bands(char bands[][EVL_CRIT_BAND_LEN], size_t nbands)
     return n;
 }
 
-char *query_build_counts(const query_store *st,
-                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                         const query_request *req)
+char *query_build_counts(const query_store *st, char bands[][EVL_CRIT_BAND_LEN],
+                         size_t nbands, const query_request *req)
 {
     evl_buf b = {0};
     char num[64];
@@ -59,9 +58,8 @@ char *query_build_counts(const query_store *st,
     return b.data;
 }
 
-char *query_build_outer(const query_store *st,
-                        char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                        const query_request *req, bool *none)
+char *query_build_outer(const query_store *st, char bands[][EVL_CRIT_BAND_LEN],
+                        size_t nbands, const query_request *req, bool *none)
 {
     char outer[2][EVL_CRIT_BAND_LEN];
     size_t n = 0;
@@ -143,8 +141,8 @@ static int64_t series_crit(json_object *s, const char *band_tag)
 }
 
 /* Each value [time, value] of each series: f(ctx, series, time, value). */
-static int each_value(json_object *series, int (*f)(void *, json_object *,
-                                                    int64_t, int64_t),
+static int each_value(json_object *series,
+                      int (*f)(void *, json_object *, int64_t, int64_t),
                       void *ctx, char *err, size_t errlen)
 {
     size_t ns = series ? json_object_array_length(series) : 0;
@@ -152,14 +150,16 @@ static int each_value(json_object *series, int (*f)(void *, json_object *,
         json_object *s = json_object_array_get_idx(series, i), *vals;
         if (!json_object_object_get_ex(s, "values", &vals) ||
             !json_object_is_type(vals, json_type_array))
-            return fail(err, errlen, "unexpected answer from InfluxDB (series)");
+            return fail(err, errlen,
+                        "unexpected answer from InfluxDB (series)");
         for (size_t j = 0; j < json_object_array_length(vals); j++) {
             json_object *r = json_object_array_get_idx(vals, j);
             json_object *t = json_object_array_get_idx(r, 0);
             json_object *v = json_object_array_get_idx(r, 1);
             if (!json_object_is_type(t, json_type_int) ||
                 !json_object_is_type(v, json_type_int))
-                return fail(err, errlen, "unexpected answer from InfluxDB (row)");
+                return fail(err, errlen,
+                            "unexpected answer from InfluxDB (row)");
             if (f(ctx, s, json_object_get_int64(t), json_object_get_int64(v)))
                 return fail(err, errlen, "out of memory");
         }
@@ -177,7 +177,8 @@ static int add_counted(void *ctx, json_object *s, int64_t time, int64_t n)
 {
     collect *c = ctx;
     int64_t crit = 0;
-    if (c->req->count_by_criticality && (crit = series_crit(s, c->st->band_tag)) < 0)
+    if (c->req->count_by_criticality &&
+        (crit = series_crit(s, c->st->band_tag)) < 0)
         return 0; /* only inner bands are counted by InfluxDB */
     return n > 0 ? tally_add(c->t, c->req->every_ns ? time : 0, crit, n) : 0;
 }
@@ -192,7 +193,8 @@ static int add_outer(void *ctx, json_object *s, int64_t time, int64_t crit)
 {
     collect *c = ctx;
     (void)s;
-    return tally_add(c->t, c->req->every_ns ? floor_to(time, c->req->every_ns) : 0,
+    return tally_add(c->t,
+                     c->req->every_ns ? floor_to(time, c->req->every_ns) : 0,
                      c->req->count_by_criticality ? crit : 0, 1);
 }
 
@@ -214,7 +216,8 @@ static char *tallies_json(tallies *t, const query_request *req)
     int bad = evl_buf_adds(&b, "{\"counts\":[");
     for (size_t i = 0, k = 0; i < t->n; k++) {
         tally sum = t->v[i];
-        while (++i < t->n && t->v[i].time == sum.time && t->v[i].crit == sum.crit)
+        while (++i < t->n && t->v[i].time == sum.time &&
+               t->v[i].crit == sum.crit)
             sum.n += t->v[i].n;
         int at = snprintf(line, sizeof line, "%s{", k ? "," : "");
         if (req->every_ns && query_format_instant(sum.time, ts, sizeof ts) > 0)
@@ -255,8 +258,9 @@ char *query_counts_reply(const char *counted, const char *outer,
         goto done;
     if (t.n - before > QUERY_OUTER_MAX) {
         *too_many = true;
-        fail(err, errlen, "more than %d events with a criticality below 0 or "
-                          "above 99 in range: count them over a shorter range",
+        fail(err, errlen,
+             "more than %d events with a criticality below 0 or "
+             "above 99 in range: count them over a shorter range",
              QUERY_OUTER_MAX);
         goto done;
     }

@@ -22,18 +22,16 @@
  * over the given bands (the inner ones only, when counting by criticality;
  * none with a NULL band tag).  malloc'd.
  */
-char *query_build_counts(const query_store *st,
-                         char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                         const query_request *req);
+char *query_build_counts(const query_store *st, char bands[][EVL_CRIT_BAND_LEN],
+                         size_t nbands, const query_request *req);
 
 /**
  * SELECT "criticality" of the outer bands among `bands` (up to
  * QUERY_OUTER_MAX + 1 points), or NULL with *none set when no outer band
  * is among them.
  */
-char *query_build_outer(const query_store *st,
-                        char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                        const query_request *req, bool *none);
+char *query_build_outer(const query_store *st, char bands[][EVL_CRIT_BAND_LEN],
+                        size_t nbands, const query_request *req, bool *none);
 
 /** Keep only the bands 0..99 of bands (in place); returns how many. */
 size_t query_inner_bands(char bands[][EVL_CRIT_BAND_LEN], size_t nbands);

@@ -16,7 +16,8 @@
 #define FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* The tail after the events: room for two 20-digit numbers. */
-#define TAIL_MAX (sizeof "],\"truncated\":true,\"returned\":,\"matched\":}" + 40)
+#define TAIL_MAX                                                               \
+    (sizeof "],\"truncated\":true,\"returned\":,\"matched\":}" + 40)
 
 static size_t put_tail(char *buf, size_t k, size_t n)
 {
@@ -43,7 +44,8 @@ char *query_reply_fit(char *reply, size_t max, int *trimmed)
     if (len <= max)
         return reply;
     json_tokener *tok = json_tokener_new_ex(16);
-    json_object *root = tok ? json_tokener_parse_ex(tok, reply, (int)len) : NULL;
+    json_object *root =
+        tok ? json_tokener_parse_ex(tok, reply, (int)len) : NULL;
     json_tokener_free(tok);
     free(reply);
     json_object *events;

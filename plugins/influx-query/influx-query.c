@@ -26,8 +26,8 @@
 #include "health.h"
 #include "influx.h"
 #include "request.h"
-#include "workq.h"
 #include "wipe.h"
+#include "workq.h"
 
 typedef struct reader {
     evh_instance *inst;
@@ -73,7 +73,8 @@ static int reader_configure(evh_instance *inst, void **state)
     if (rc != EVH_OK)
         return rc;
     if (!r->st.band_tag[0])
-        r->st.band_tag = NULL; /* data written without bands: read every point */
+        r->st.band_tag =
+            NULL; /* data written without bands: read every point */
     r->dbs = calloc((size_t)r->workers, sizeof *r->dbs);
     if (!r->dbs)
         return EVH_ENOMEM;
@@ -136,8 +137,9 @@ static char *fail_fast(reader *r, const char *why)
 {
     char msg[400];
     evh_counter_add(r->inst, "fail_fast", 1);
-    snprintf(msg, sizeof msg, "InfluxDB is unavailable (%.300s); asked again "
-                              "every %lld ms",
+    snprintf(msg, sizeof msg,
+             "InfluxDB is unavailable (%.300s); asked again "
+             "every %lld ms",
              why, (long long)r->probe_interval_ms);
     return query_error_reply("unavailable", msg);
 }
@@ -224,8 +226,9 @@ static int select_events(reader *r, evl_influx *db, const query_request *req,
     int64_t count = req->last_events_count;
     if (req->has_before) {
         int64_t ms = query_floor_ms(req->before.tie);
-        if (ask(db, query_build_range(&r->st, bands, nbands, req, ms,
-                                      ms + 1000000, 0),
+        if (ask(db,
+                query_build_range(&r->st, bands, nbands, req, ms, ms + 1000000,
+                                  0),
                 deadline_ms, &after, err, errlen) != 0)
             return -1;
         count -= query_after_cursor(after, req);
@@ -307,7 +310,8 @@ static char *answer(reader *r, evl_influx *db, const job *j)
         if (nbands == 0) {
             health_ok(&r->health);
             /* no band can match */
-            return strdup(j->req.counts ? "{\"counts\":[]}" : "{\"events\":[]}");
+            return strdup(j->req.counts ? "{\"counts\":[]}"
+                                        : "{\"events\":[]}");
         }
     }
     /* timeout_ms bounds the whole answer, from the request's arrival:
@@ -343,8 +347,9 @@ static int reader_on_msg(void *state, evh_msg *msg)
     char err[512];
 
     if (!to) {
-        evh_log(r->inst, EVH_LOG_DEBUG, "ignoring a message without reply "
-                                        "subject on %s",
+        evh_log(r->inst, EVH_LOG_DEBUG,
+                "ignoring a message without reply "
+                "subject on %s",
                 evh_msg_subject(msg));
         return EVH_OK;
     }
@@ -355,9 +360,10 @@ static int reader_on_msg(void *state, evh_msg *msg)
                         (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &req,
                         err, sizeof err) != 0 ||
         (req.count_by_criticality && !r->st.band_tag &&
-         snprintf(err, sizeof err, "count_by criticality needs the "
-                                   "criticality band (this reader has "
-                                   "criticality_band = \"\")") > 0)) {
+         snprintf(err, sizeof err,
+                  "count_by criticality needs the "
+                  "criticality band (this reader has "
+                  "criticality_band = \"\")") > 0)) {
         evh_counter_add(r->inst, "bad_requests", 1);
         reply(r, msg, query_error_reply("bad_request", err));
         return EVH_OK;

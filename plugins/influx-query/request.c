@@ -256,7 +256,9 @@ void query_where(evl_buf *b, const query_store *st,
 }
 
 /* "timestamp" is the text the earlier stored shape kept. */
-#define COLUMNS "\"criticality\",\"eventMessage\",\"" EVL_POINT_SUB_FIELD "\",\"timestamp\""
+#define COLUMNS                                                                \
+    "\"criticality\",\"eventMessage\",\"" EVL_POINT_SUB_FIELD "\","            \
+                                                              "\"timestamp\""
 
 char *query_build_influxql(const query_store *st,
                            char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
@@ -273,18 +275,18 @@ char *query_build_influxql(const query_store *st,
     return b.data;
 }
 
-char *query_build_range(const query_store *st,
-                        char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                        const query_request *req, int64_t from, int64_t to,
-                        int64_t k)
+char *query_build_range(const query_store *st, char bands[][EVL_CRIT_BAND_LEN],
+                        size_t nbands, const query_request *req, int64_t from,
+                        int64_t to, int64_t k)
 {
     evl_buf b = {0};
     char num[128];
     if (k > 0) {
         /* TOP over the sub-millisecond field in place of the field itself. */
         snprintf(num, sizeof num,
-                 "SELECT TOP(\"" EVL_POINT_SUB_FIELD "\", %lld) AS \""
-                 EVL_POINT_SUB_FIELD "\",\"criticality\",\"eventMessage\","
+                 "SELECT TOP(\"" EVL_POINT_SUB_FIELD
+                 "\", %lld) AS \"" EVL_POINT_SUB_FIELD
+                 "\",\"criticality\",\"eventMessage\","
                  "\"timestamp\" FROM ",
                  (long long)k);
         evl_buf_adds(&b, num);
@@ -317,7 +319,8 @@ static int col_index(json_object *cols, const char *name)
 {
     size_t n = json_object_array_length(cols);
     for (size_t i = 0; i < n; i++) {
-        const char *c = json_object_get_string(json_object_array_get_idx(cols, i));
+        const char *c =
+            json_object_get_string(json_object_array_get_idx(cols, i));
         if (c && strcmp(c, name) == 0)
             return (int)i;
     }
@@ -417,8 +420,8 @@ int64_t query_points(const char *body)
     return n;
 }
 
-int query_boundary(const char *body, int64_t count, int64_t *from,
-                   int64_t *to, int64_t *k)
+int query_boundary(const char *body, int64_t count, int64_t *from, int64_t *to,
+                   int64_t *k)
 {
     rows r;
     char err[64];
@@ -432,9 +435,8 @@ int query_boundary(const char *body, int64_t count, int64_t *from,
      * sub-millisecond point among them their order is not the slots'. */
     if (count >= 1 && r.n > (size_t)count) {
         const row *last = &r.v[count - 1], *next = &r.v[count];
-        need = last->ms == next->ms &&
-               (evl_point_class(last->time) == 3 ||
-                evl_point_class(next->time) == 3);
+        need = last->ms == next->ms && (evl_point_class(last->time) == 3 ||
+                                        evl_point_class(next->time) == 3);
         *from = last->ms;
         *to = last->ms + 1000000;
         *k = 0;

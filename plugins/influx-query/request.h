@@ -98,18 +98,17 @@ char *query_build_influxql(const query_store *st,
  * in *k how many of the answer's events come from it, 0 when not, -1 on a
  * bad answer.
  */
-int query_boundary(const char *body, int64_t count, int64_t *from,
-                   int64_t *to, int64_t *k);
+int query_boundary(const char *body, int64_t count, int64_t *from, int64_t *to,
+                   int64_t *k);
 
 /**
  * The SELECT of the request's points with time in [from, to): with k > 0
  * the k of them with the largest sub-millisecond part (TOP), with k == 0
  * all of them up to QUERY_BOUNDARY_MAX (malloc'd).
  */
-char *query_build_range(const query_store *st,
-                        char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
-                        const query_request *req, int64_t from, int64_t to,
-                        int64_t k);
+char *query_build_range(const query_store *st, char bands[][EVL_CRIT_BAND_LEN],
+                        size_t nbands, const query_request *req, int64_t from,
+                        int64_t to, int64_t k);
 
 /** Points in an answer (-1 on a bad answer). */
 int64_t query_points(const char *body);

@@ -146,8 +146,7 @@ static int write_range(batch *b, size_t lo, size_t hi, evl_influx *db,
             return write_range(b, lo, hi, db, database, create_db, res);
         }
         return -1;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -155,8 +154,8 @@ void batch_write(batch *b, evl_influx *db, const char *database,
                  bool *create_db)
 {
     memset(&b->res, 0, sizeof b->res);
-    b->rc = b->n ? write_range(b, 0, b->n, db, database, create_db, &b->res)
-                 : 0;
+    b->rc =
+        b->n ? write_range(b, 0, b->n, db, database, create_db, &b->res) : 0;
 }
 
 /* ------------------------------------------------------------ writers --- */
@@ -221,8 +220,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-writers *writers_start(evh_instance *inst, const evl_influx_conf *conf,
-                       int n, bool create_database)
+writers *writers_start(evh_instance *inst, const evl_influx_conf *conf, int n,
+                       bool create_database)
 {
     writers *w = calloc(1, sizeof *w);
     if (!w)

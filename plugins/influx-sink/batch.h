@@ -60,8 +60,8 @@ typedef struct writers writers;
  * Start n threads, each with its own client on `conf` (copied).  The
  * instance handle is for logging only.  NULL on failure.
  */
-writers *writers_start(evh_instance *inst, const evl_influx_conf *conf,
-                       int n, bool create_database);
+writers *writers_start(evh_instance *inst, const evl_influx_conf *conf, int n,
+                       bool create_database);
 /** Hand a batch to the writers (FIFO).  The pool owns it until done. */
 void writers_submit(writers *w, batch *b);
 /** A written (or failed) batch, or NULL when none is done yet. */

@@ -54,9 +54,9 @@ typedef struct sink {
     evl_buf scratch; /* the fast event path's decoded strings */
 
     writers *pool;
-    batch *fill;                     /* being filled */
-    batch *waiting, **waiting_tail;  /* failed: written again after backoff */
-    batch *spare;                    /* emptied, for reuse */
+    batch *fill;                    /* being filled */
+    batch *waiting, **waiting_tail; /* failed: written again after backoff */
+    batch *spare;                   /* emptied, for reuse */
     size_t nspare;
     size_t held; /* lines in every batch: fill, in flight, waiting */
 
@@ -72,7 +72,7 @@ typedef struct sink {
         uint64_t lo, hi;
         int64_t crit_band; /* the band's first criticality */
         bool used;
-    } *units;
+    } * units;
 } sink;
 
 #define UNITS_SEEN 4096
@@ -100,8 +100,8 @@ static bool writable_key(const char *k)
 {
     return k[0] && strcmp(k, "time") && strcmp(k, "criticality") &&
            strcmp(k, "eventMessage") && strcmp(k, "timestamp") &&
-           strcmp(k, EVL_POINT_SUB_FIELD) &&
-           !strpbrk(k, "\r\n") && k[strlen(k) - 1] != '\\';
+           strcmp(k, EVL_POINT_SUB_FIELD) && !strpbrk(k, "\r\n") &&
+           k[strlen(k) - 1] != '\\';
 }
 
 static int read_list(evh_instance *inst, const char *key, const char ***out,
@@ -144,15 +144,16 @@ static int check_own_tag(evh_instance *inst, const evl_lp_map *map,
     if (bad)
         return evh_config_error(inst, cfgkey,
                                 "\"%s\" cannot be a tag key (reserved or "
-                                "unwritable name)", k);
+                                "unwritable name)",
+                                k);
     for (size_t i = 0; i < map->ntags; i++)
         if (!strcmp(map->tags[i], k))
             return evh_config_error(inst, "tags", "\"%s\" is the %s tag", k,
                                     cfgkey);
     for (size_t i = 0; i < map->nfields; i++)
         if (!strcmp(map->fields[i], k))
-            return evh_config_error(inst, "fields", "\"%s\" is the %s tag",
-                                    k, cfgkey);
+            return evh_config_error(inst, "fields", "\"%s\" is the %s tag", k,
+                                    cfgkey);
     return EVH_OK;
 }
 
@@ -204,7 +205,8 @@ static int writer_id(sink *s, const char *conf)
     if (bad)
         return evh_config_error(s->inst, "writer_id",
                                 "\"%s\" cannot be a tag value (empty, line "
-                                "break or trailing backslash)", s->writer_id);
+                                "break or trailing backslash)",
+                                s->writer_id);
     return EVH_OK;
 }
 
@@ -217,10 +219,9 @@ static int read_keys(sink *s, const char **wid)
     evh_config_int(inst, "batch_size", 5000, 1, 1000000, &s->batch_size);
     evh_config_int(inst, "flush_interval_ms", 200, 1, 3600000,
                    &s->flush_interval_ms);
-    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64,
-                   INT32_MAX, &s->max_event_bytes);
-    evh_config_int(inst, "max_pending", 100000, 1, 100000000,
-                   &s->max_pending);
+    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64, INT32_MAX,
+                   &s->max_event_bytes);
+    evh_config_int(inst, "max_pending", 100000, 1, 100000000, &s->max_pending);
     evh_config_int(inst, "retry_initial_ms", 100, 1, 600000,
                    &s->retry_initial_ms);
     evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000, &s->retry_max_ms);
@@ -426,7 +427,7 @@ static void settle(sink *s, batch *b)
         wait = s->retry_max_ms;
     s->next_try_ns = mono_ns() + wait * 1000000;
     s->backoff_ms = s->backoff_ms * 2 > s->retry_max_ms ? s->retry_max_ms
-                                                          : s->backoff_ms * 2;
+                                                        : s->backoff_ms * 2;
     wait_list_add(s, b);
 }
 
@@ -494,7 +495,7 @@ static bool beyond_identity_limit(sink *s, const evl_event *ev, uint64_t slot)
     int c = evl_point_class(t);
     uint64_t n = (uint64_t)evl_point_slots(c);
     int64_t base = t - 4 * (int64_t)(slot % n) - c;
-    int64_t band = ev->criticality < 0 ? -1
+    int64_t band = ev->criticality < 0                    ? -1
                    : ev->criticality >= EVL_CRIT_BAND_TOP ? EVL_CRIT_BAND_TOP
                                                           : ev->criticality;
     uint64_t h = ((uint64_t)base * 0x9e3779b97f4a7c15u) ^ (uint64_t)(band + 1);
@@ -553,11 +554,12 @@ static int sink_on_msg(void *state, evh_msg *msg)
     if (beyond_identity_limit(s, &ev, slot)) {
         evl_event_free(&ev);
         evh_counter_add(s->inst, "identity_limit", 1);
-        refuse(s, msg, "its unit of time already holds as many events as "
-                       "it has points (more than 250,000 stream positions "
-                       "apart within one millisecond, or 250,000,000 within "
-                       "one second, in one criticality band): writing it "
-                       "would overwrite an earlier event");
+        refuse(s, msg,
+               "its unit of time already holds as many events as "
+               "it has points (more than 250,000 stream positions "
+               "apart within one millisecond, or 250,000,000 within "
+               "one second, in one criticality band): writing it "
+               "would overwrite an earlier event");
         return EVH_OK;
     }
     if (evl_lp_event(&b->body, &s->map, &ev, slot, seq ? NULL : s->writer_id,

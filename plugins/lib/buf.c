@@ -31,7 +31,10 @@ int evl_buf_add(evl_buf *b, const void *p, size_t n)
     return 0;
 }
 
-int evl_buf_adds(evl_buf *b, const char *s) { return evl_buf_add(b, s, strlen(s)); }
+int evl_buf_adds(evl_buf *b, const char *s)
+{
+    return evl_buf_add(b, s, strlen(s));
+}
 
 int evl_buf_addc(evl_buf *b, char c) { return evl_buf_add(b, &c, 1); }
 
@@ -40,8 +43,8 @@ int evl_buf_add_i64(evl_buf *b, long long v)
     /* Digits by hand: snprintf was 6% of the sink's CPU (two integers per
      * point).  Negated as unsigned so that LLONG_MIN works. */
     char tmp[24], *p = tmp + sizeof tmp;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-                                 : (unsigned long long)v;
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
         *--p = (char)('0' + u % 10);
         u /= 10;

@@ -15,8 +15,8 @@ static void one_line(char *dst, size_t cap, const char *src)
     dst[i] = '\0';
 }
 
-int evl_dead_letter(evh_instance *inst, const char *subject,
-                    const evh_msg *msg, const char *why)
+int evl_dead_letter(evh_instance *inst, const char *subject, const evh_msg *msg,
+                    const char *why)
 {
     char reason[512], from[256], seq[32];
     size_t len;
@@ -34,10 +34,11 @@ int evl_dead_letter_check(evh_instance *inst, const char *subject)
 {
     json_object *req = json_object_new_object();
     json_object_object_add(req, "subject", json_object_new_string(subject));
-    const char *body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+    const char *body =
+        json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
     char *reply = NULL;
-    int rc = evh_request(inst, "$JS.API.STREAM.NAMES", body, strlen(body),
-                         5000, &reply, NULL);
+    int rc = evh_request(inst, "$JS.API.STREAM.NAMES", body, strlen(body), 5000,
+                         &reply, NULL);
     json_object_put(req);
     if (rc != EVH_OK) {
         evh_log(inst, EVH_LOG_DEBUG,

@@ -13,8 +13,8 @@
 #include <evhost/plugin.h>
 
 /** Publish `msg` on `subject` with the headers above.  evh_publish's status. */
-int evl_dead_letter(evh_instance *inst, const char *subject,
-                    const evh_msg *msg, const char *why);
+int evl_dead_letter(evh_instance *inst, const char *subject, const evh_msg *msg,
+                    const char *why);
 
 /**
  * At start: is `subject` captured by a JetStream stream?  Asks the

@@ -117,8 +117,8 @@ static bool has_int64_min_literal(const char *data, size_t len)
 {
     static const char lit[] = "-9223372036854775808";
     const size_t n = sizeof lit - 1;
-    for (const char *p = data; (p = memmem(p, len - (size_t)(p - data), lit, n));
-         p++) {
+    for (const char *p = data;
+         (p = memmem(p, len - (size_t)(p - data), lit, n)); p++) {
         size_t after = (size_t)(p - data) + n;
         if (after >= len || data[after] < '0' || data[after] > '9')
             return true;
@@ -126,8 +126,7 @@ static bool has_int64_min_literal(const char *data, size_t len)
     return false;
 }
 
-int evl_json_int64(json_object *o, const char *raw, size_t rawlen,
-                   int64_t *out)
+int evl_json_int64(json_object *o, const char *raw, size_t rawlen, int64_t *out)
 {
     if (get_int64(o, out) != 0)
         return -1;
@@ -223,8 +222,8 @@ static size_t lone_surrogate(const char *data, size_t len)
 }
 
 /* What json-c is not asked to judge: size, UTF-8, lone surrogates. */
-static int check_text(const char *data, size_t len, size_t max_len,
-                      char *err, size_t errlen)
+static int check_text(const char *data, size_t len, size_t max_len, char *err,
+                      size_t errlen)
 {
     if (max_len == 0)
         max_len = EVL_EVENT_MAX_BYTES;
@@ -253,8 +252,8 @@ static json_object *parse_object(const char *data, size_t len, char *err,
         fail(err, errlen, "out of memory");
         return NULL;
     }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-                                    JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(tok,
+                           JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *obj = json_tokener_parse_ex(tok, data, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t used = json_tokener_get_parse_end(tok);
@@ -335,8 +334,8 @@ static int read_fields(json_object *obj, const char *data, size_t len,
     return 0;
 }
 
-int evl_event_parse(const char *data, size_t len, size_t max_len,
-                    evl_event *ev, char *err, size_t errlen)
+int evl_event_parse(const char *data, size_t len, size_t max_len, evl_event *ev,
+                    char *err, size_t errlen)
 {
     memset(ev, 0, sizeof *ev);
     if (check_text(data, len, max_len, err, errlen) != 0)
@@ -370,7 +369,7 @@ static const bool json_escaped[256] = {
     [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
     [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
     [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
-    [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+    [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
 };
 
 static int put_json_string(char *buf, size_t cap, size_t *n, const char *s)
@@ -396,12 +395,12 @@ static int put_json_string(char *buf, size_t cap, size_t *n, const char *s)
         }
         char esc = *p == '"'    ? '"'
                    : *p == '\\' ? '\\'
-                   : *p == '\n'  ? 'n'
-                   : *p == '\r'  ? 'r'
-                   : *p == '\t'  ? 't'
-                   : *p == '\b'  ? 'b'
-                   : *p == '\f'  ? 'f'
-                                 : 0;
+                   : *p == '\n' ? 'n'
+                   : *p == '\r' ? 'r'
+                   : *p == '\t' ? 't'
+                   : *p == '\b' ? 'b'
+                   : *p == '\f' ? 'f'
+                                : 0;
         if (esc) {
             if (*n + 2 >= cap)
                 return -1;
@@ -440,8 +439,8 @@ static size_t put_event_head(char *buf, size_t cap, int64_t criticality,
     char digits[24];
     size_t nd = 0;
     /* Digits backwards; via uint64 so INT64_MIN negates safely. */
-    uint64_t u = criticality < 0 ? 0 - (uint64_t)criticality
-                                 : (uint64_t)criticality;
+    uint64_t u =
+        criticality < 0 ? 0 - (uint64_t)criticality : (uint64_t)criticality;
     do {
         digits[nd++] = (char)('0' + u % 10);
         u /= 10;

@@ -34,8 +34,8 @@ typedef struct evl_event {
  * Returns 0, or -1 with a one-line reason in `err` (never quoting more than
  * a few bytes of the input).  On success free with evl_event_free().
  */
-int evl_event_parse(const char *data, size_t len, size_t max_len,
-                    evl_event *ev, char *err, size_t errlen);
+int evl_event_parse(const char *data, size_t len, size_t max_len, evl_event *ev,
+                    char *err, size_t errlen);
 
 /**
  * The fast path for a flat event (event_scan.c): one pass, no JSON tree.
@@ -47,14 +47,14 @@ int evl_event_parse(const char *data, size_t len, size_t max_len,
  * ev->obj NULL needs no evl_event_free.
  */
 struct evl_buf;
-int evl_event_scan(const char *data, size_t len, size_t max_len,
-                   evl_event *ev, struct evl_buf *scratch);
+int evl_event_scan(const char *data, size_t len, size_t max_len, evl_event *ev,
+                   struct evl_buf *scratch);
 
 /** Free what evl_event_parse allocated; safe on a zeroed event. */
 void evl_event_free(evl_event *ev);
 
 /**
- * Format an event as compact JSON into `buf` (`cap` bytes): 
+ * Format an event as compact JSON into `buf` (`cap` bytes):
  * {"criticality":C,"timestamp":"T","eventMessage":"M"} with M escaped.
  * Returns the length written (excluding NUL), or -1 if it does not fit.
  */

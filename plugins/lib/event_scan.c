@@ -112,8 +112,7 @@ static int scan_string(scan *s, evl_buf *out, size_t *off, size_t *n)
                 return SCAN_DEFER;
             continue;
         }
-        default:
-            return SCAN_DEFER;
+        default: return SCAN_DEFER;
         }
         if (out && evl_buf_addc(out, dec) != 0)
             return SCAN_DEFER;
@@ -165,16 +164,11 @@ static int skip_value(scan *s)
     if (s->p >= s->end)
         return SCAN_DEFER;
     switch (*s->p) {
-    case '"':
-        return scan_string(s, NULL, NULL, NULL);
-    case 't':
-        return literal(s, "true", 4) ? SCAN_OK : SCAN_DEFER;
-    case 'f':
-        return literal(s, "false", 5) ? SCAN_OK : SCAN_DEFER;
-    case 'n':
-        return literal(s, "null", 4) ? SCAN_OK : SCAN_DEFER;
-    default:
-        return scan_int64(s, &ignored);
+    case '"': return scan_string(s, NULL, NULL, NULL);
+    case 't': return literal(s, "true", 4) ? SCAN_OK : SCAN_DEFER;
+    case 'f': return literal(s, "false", 5) ? SCAN_OK : SCAN_DEFER;
+    case 'n': return literal(s, "null", 4) ? SCAN_OK : SCAN_DEFER;
+    default: return scan_int64(s, &ignored);
     }
 }
 
@@ -196,8 +190,8 @@ static int scan_text(scan *s, evl_buf *scratch, bool *have, size_t *off,
     return rc;
 }
 
-int evl_event_scan(const char *data, size_t len, size_t max_len,
-                   evl_event *ev, evl_buf *scratch)
+int evl_event_scan(const char *data, size_t len, size_t max_len, evl_event *ev,
+                   evl_buf *scratch)
 {
     scan s = {data, data + len};
     size_t ts_off = 0, ts_n = 0, msg_off = 0, msg_n = 0;

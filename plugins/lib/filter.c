@@ -60,8 +60,9 @@ static int parse_cond(const char *expr, tail_cond *c, char *err, size_t errlen)
     for (f = p; *p && !is_space(*p) && !strchr("=!<>", *p); p++)
         ;
     if (p == f) {
-        snprintf(err, errlen, "expected \"FIELD OP VALUE\", e.g. "
-                              "\"criticality >= 8\"");
+        snprintf(err, errlen,
+                 "expected \"FIELD OP VALUE\", e.g. "
+                 "\"criticality >= 8\"");
         return -1;
     }
     size_t flen = (size_t)(p - f);
@@ -69,8 +70,9 @@ static int parse_cond(const char *expr, tail_cond *c, char *err, size_t errlen)
         p++;
     int n = parse_op(p, &c->op);
     if (n == 0) {
-        snprintf(err, errlen, "expected an operator (= != < <= > >=) after "
-                              "\"%.*s\"",
+        snprintf(err, errlen,
+                 "expected an operator (= != < <= > >=) after "
+                 "\"%.*s\"",
                  (int)(flen > 64 ? 64 : flen), f);
         return -1;
     }
@@ -111,8 +113,9 @@ static int parse_cond(const char *expr, tail_cond *c, char *err, size_t errlen)
     }
     c->is_int = !quoted && parse_int(c->value, &c->ival);
     if (c->op != TAIL_EQ && c->op != TAIL_NE && !c->is_int) {
-        snprintf(err, errlen, "\"%s\" compares integers, and \"%.64s\" is "
-                              "not one",
+        snprintf(err, errlen,
+                 "\"%s\" compares integers, and \"%.64s\" is "
+                 "not one",
                  op_text[c->op], c->value);
         return -1;
     }
@@ -160,8 +163,7 @@ static const char *field_text(struct json_object *o, size_t *len)
         *len = (size_t)json_object_get_string_len(o);
         return json_object_get_string(o);
     case json_type_object:
-    case json_type_array:
-        return NULL;
+    case json_type_array: return NULL;
     default: {
         const char *s =
             json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -225,8 +227,7 @@ bool tail_filter_match(const tail_filter *f, const struct json_object *ev)
     if (f->nkeys == 0)
         return true;
     struct json_object *o;
-    if (!json_object_object_get_ex(ev, f->key_field ? f->key_field : "key",
-                                   &o))
+    if (!json_object_object_get_ex(ev, f->key_field ? f->key_field : "key", &o))
         return false;
     for (size_t i = 0; i < f->nkeys; i++)
         if (text_equal(o, f->keys[i]))

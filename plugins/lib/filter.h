@@ -28,7 +28,14 @@
 
 struct json_object;
 
-typedef enum tail_op { TAIL_EQ, TAIL_NE, TAIL_LT, TAIL_LE, TAIL_GT, TAIL_GE } tail_op;
+typedef enum tail_op {
+    TAIL_EQ,
+    TAIL_NE,
+    TAIL_LT,
+    TAIL_LE,
+    TAIL_GT,
+    TAIL_GE
+} tail_op;
 
 typedef struct tail_cond {
     char *field;

@@ -14,7 +14,7 @@ struct evl_influx {
     CURL *h;
     evl_influx_api api;
     char *write_url, *query_url;
-    char *userpwd;  /* "user:password" for basic auth, or NULL */
+    char *userpwd; /* "user:password" for basic auth, or NULL */
     struct curl_slist *write_hdrs, *query_hdrs;
     long timeout_ms, connect_timeout_ms;
     evl_buf resp;
@@ -130,19 +130,20 @@ evl_influx *evl_influx_new(const evl_influx_conf *conf)
                                 "rp", conf->retention_policy, "precision=ns");
         break;
     case EVL_INFLUX_V2:
-        c->write_url = url_join(c->h, conf->url, "/api/v2/write", "org",
-                                conf->org, "bucket", conf->bucket,
-                                "precision=ns");
+        c->write_url =
+            url_join(c->h, conf->url, "/api/v2/write", "org", conf->org,
+                     "bucket", conf->bucket, "precision=ns");
         break;
     case EVL_INFLUX_V3:
-        c->write_url = url_join(c->h, conf->url, "/api/v3/write_lp", "db",
-                                conf->database, NULL, NULL,
-                                "precision=nanosecond");
+        c->write_url =
+            url_join(c->h, conf->url, "/api/v3/write_lp", "db", conf->database,
+                     NULL, NULL, "precision=nanosecond");
         break;
     }
-    c->query_url = url_join(c->h, conf->url, "/query", NULL, NULL, NULL, NULL,
-                            NULL);
-    c->write_hdrs = curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
+    c->query_url =
+        url_join(c->h, conf->url, "/query", NULL, NULL, NULL, NULL, NULL);
+    c->write_hdrs =
+        curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
     c->query_hdrs = curl_slist_append(NULL, "Accept: application/json");
     if (conf->token) {
         evl_buf h = {0};
@@ -183,8 +184,7 @@ void evl_influx_free(evl_influx *c)
     free(c);
 }
 
-static void common_opts(evl_influx *c, const char *url,
-                        struct curl_slist *hdrs)
+static void common_opts(evl_influx *c, const char *url, struct curl_slist *hdrs)
 {
     CURL *h = c->h;
     curl_easy_setopt(h, CURLOPT_URL, url);

@@ -29,19 +29,19 @@ typedef struct evl_influx_conf {
 
 /** What the server said about a write, as a decision. */
 typedef enum evl_write_outcome {
-    EVL_WRITE_OK,          /* stored */
-    EVL_WRITE_BAD_DATA,    /* 400/422: some data refused; never retry as is */
-    EVL_WRITE_TOO_LARGE,   /* 413: split the batch */
-    EVL_WRITE_AUTH,        /* 401/403: credentials or permissions */
-    EVL_WRITE_NOT_FOUND,   /* 404: database/bucket missing */
-    EVL_WRITE_RETRY,       /* 429/5xx/network/timeout: try again later */
+    EVL_WRITE_OK,        /* stored */
+    EVL_WRITE_BAD_DATA,  /* 400/422: some data refused; never retry as is */
+    EVL_WRITE_TOO_LARGE, /* 413: split the batch */
+    EVL_WRITE_AUTH,      /* 401/403: credentials or permissions */
+    EVL_WRITE_NOT_FOUND, /* 404: database/bucket missing */
+    EVL_WRITE_RETRY,     /* 429/5xx/network/timeout: try again later */
 } evl_write_outcome;
 
 typedef struct evl_write_result {
     evl_write_outcome outcome;
-    long http_status;        /* 0 when no HTTP answer */
-    int64_t retry_after_ms;  /* from Retry-After, else 0 */
-    char message[512];       /* server error text or curl's reason */
+    long http_status;       /* 0 when no HTTP answer */
+    int64_t retry_after_ms; /* from Retry-After, else 0 */
+    char message[512];      /* server error text or curl's reason */
 } evl_write_result;
 
 typedef struct evl_influx evl_influx;

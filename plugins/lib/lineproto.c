@@ -29,8 +29,11 @@ static int check_name(const char *s, size_t n, const char *special)
  * strchr (7% of the sink's CPU in perf). */
 enum { ESC_MEAS = 1, ESC_KEY = 2, ESC_STR = 4 };
 static const unsigned char esc_class[256] = {
-    [','] = ESC_MEAS | ESC_KEY, [' '] = ESC_MEAS | ESC_KEY, ['='] = ESC_KEY,
-    ['"'] = ESC_STR, ['\\'] = ESC_STR,
+    [','] = ESC_MEAS | ESC_KEY,
+    [' '] = ESC_MEAS | ESC_KEY,
+    ['='] = ESC_KEY,
+    ['"'] = ESC_STR,
+    ['\\'] = ESC_STR,
 };
 
 static int add_escaped(evl_buf *b, const char *s, size_t n, int cls)
@@ -114,8 +117,7 @@ static int tag_value(evl_buf *b, json_object *v)
         return evl_lp_key(b, tmp, strlen(tmp));
     case json_type_boolean:
         return evl_buf_adds(b, json_object_get_boolean(v) ? "true" : "false");
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -137,8 +139,7 @@ static int field_value(evl_buf *b, json_object *v)
         return evl_buf_adds(b, tmp);
     case json_type_boolean:
         return evl_buf_adds(b, json_object_get_boolean(v) ? "true" : "false");
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -165,8 +166,7 @@ size_t evl_crit_bands_above(int64_t x, char out[][EVL_CRIT_BAND_LEN])
     return n;
 }
 
-static const int64_t point_unit[4] = {1000000000, 100000000, 10000000,
-                                      1000000};
+static const int64_t point_unit[4] = {1000000000, 100000000, 10000000, 1000000};
 
 int64_t evl_point_slots(int c)
 {
@@ -198,10 +198,7 @@ int evl_point_time(int64_t instant, uint64_t slot, int64_t *time_ns,
     return 0;
 }
 
-int evl_point_class(int64_t time_ns)
-{
-    return (int)(((time_ns % 4) + 4) % 4);
-}
+int evl_point_class(int64_t time_ns) { return (int)(((time_ns % 4) + 4) % 4); }
 
 int64_t evl_point_instant(int64_t time_ns, int64_t sub_ns)
 {
@@ -289,9 +286,9 @@ int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
         evl_buf_adds(b, "i,eventMessage=") != 0 ||
         evl_lp_string(b, ev->message, ev->message_len) != 0)
         return fail(b, mark, err, errlen, "out of memory");
-    if (sub != 0 && (evl_buf_adds(b, "," EVL_POINT_SUB_FIELD "=") != 0 ||
-                     evl_buf_add_i64(b, (long long)sub) != 0 ||
-                     evl_buf_addc(b, 'i') != 0))
+    if (sub != 0 &&
+        (evl_buf_adds(b, "," EVL_POINT_SUB_FIELD "=") != 0 ||
+         evl_buf_add_i64(b, (long long)sub) != 0 || evl_buf_addc(b, 'i') != 0))
         return fail(b, mark, err, errlen, "out of memory");
     if (map && put_fields(b, mark, map, ev, err, errlen) != 0)
         return -1;

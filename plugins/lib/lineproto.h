@@ -38,8 +38,7 @@ void evl_crit_band(int64_t v, char out[EVL_CRIT_BAND_LEN]);
  * fills out[] (room for EVL_CRIT_BAND_TOP + 2 names) and returns how many
  * (0 when x is INT64_MAX).
  */
-size_t evl_crit_bands_above(int64_t x,
-                            char out[][EVL_CRIT_BAND_LEN]);
+size_t evl_crit_bands_above(int64_t x, char out[][EVL_CRIT_BAND_LEN]);
 
 /** Which event keys go where, besides the fixed fields. */
 typedef struct evl_lp_map {
@@ -49,7 +48,7 @@ typedef struct evl_lp_map {
     const char *const *fields; /* extra event keys stored as fields */
     size_t nfields;
     const char *crit_band_tag; /* tag key of the criticality band; NULL: none */
-    const char *writer_tag;    /* tag key for evl_lp_event's writer; NULL: none */
+    const char *writer_tag; /* tag key for evl_lp_event's writer; NULL: none */
 } evl_lp_map;
 
 /*
@@ -100,12 +99,13 @@ int64_t evl_point_instant(int64_t time_ns, int64_t sub_ns);
 
 /**
  * Append one event as one line:
- *   MEAS[,BAND=B][,TAG=V...][,WRITER_TAG=W] criticality=Ci,eventMessage="M"[,sub_ns=Si][,F=V...] T\n
- * with T and S from evl_point_time(ev->time_ns, slot).  `writer` (NULL:
- * none) is the value of the tag `map->writer_tag`, which keeps the points
- * of two core-NATS sinks apart.  Tags come from string/integer/bool event
- * values (absent keys are omitted); extra fields from any scalar.  On error
- * the buffer is left as it was and `err` says why.
+ *   MEAS[,BAND=B][,TAG=V...][,WRITER_TAG=W]
+ * criticality=Ci,eventMessage="M"[,sub_ns=Si][,F=V...] T\n with T and S from
+ * evl_point_time(ev->time_ns, slot).  `writer` (NULL: none) is the value of the
+ * tag `map->writer_tag`, which keeps the points of two core-NATS sinks apart.
+ * Tags come from string/integer/bool event values (absent keys are omitted);
+ * extra fields from any scalar.  On error the buffer is left as it was and
+ * `err` says why.
  */
 int evl_lp_event(evl_buf *b, const evl_lp_map *map, const evl_event *ev,
                  uint64_t slot, const char *writer, char *err, size_t errlen);

@@ -30,8 +30,9 @@ int evl_pg_conninfo_check(const char *conninfo, char *err, size_t errlen)
     int rc = 0;
     for (PQconninfoOption *o = opts; o->keyword; o++)
         if (!strcmp(o->keyword, "password") && o->val && o->val[0]) {
-            snprintf(err, errlen, "the conninfo carries a password: put it "
-                                  "in password_file instead");
+            snprintf(err, errlen,
+                     "the conninfo carries a password: put it "
+                     "in password_file instead");
             rc = -2;
         }
     PQconninfoFree(opts);
@@ -88,8 +89,8 @@ void evl_pg_result_error(const PGresult *res, const PGconn *conn, char *err,
                          size_t errlen)
 {
     const char *st = evl_pg_sqlstate(res);
-    const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-                        : NULL;
+    const char *m =
+        res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char line[400];
     one_line(line, sizeof line, m ? m : PQerrorMessage(conn));
     if (!line[0])

@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 typedef struct evl_pg_conf {
-    const char *conninfo;  /**< libpq conninfo or URI (borrowed) */
-    const char *password;  /**< NULL: none, or libpq's own (PGPASSFILE) */
+    const char *conninfo; /**< libpq conninfo or URI (borrowed) */
+    const char *password; /**< NULL: none, or libpq's own (PGPASSFILE) */
     int64_t connect_timeout_ms;
     int64_t statement_timeout_ms; /**< 0: none */
 } evl_pg_conf;

@@ -22,9 +22,15 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 static const char *const members[] = {
-    "last_events_count", "min_criticality", "max_criticality",
-    "criticality_in",    "since",           "until",
-    "contains",          "key",             "before",
+    "last_events_count",
+    "min_criticality",
+    "max_criticality",
+    "criticality_in",
+    "since",
+    "until",
+    "contains",
+    "key",
+    "before",
     "count_by",
 };
 
@@ -42,13 +48,15 @@ static json_object *parse_object(const char *data, size_t len)
     json_tokener *tok = json_tokener_new_ex(4);
     if (!tok)
         return NULL;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(tok,
+                           JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *o = json_tokener_parse_ex(tok, data, (int)len);
     enum json_tokener_error je = json_tokener_get_error(tok);
     size_t used = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
-    while (o && used < len && (data[used] == ' ' || data[used] == '\t' ||
-                               data[used] == '\r' || data[used] == '\n'))
+    while (o && used < len &&
+           (data[used] == ' ' || data[used] == '\t' || data[used] == '\r' ||
+            data[used] == '\n'))
         used++;
     if (!o || je != json_tokener_success || used != len) {
         json_object_put(o);
@@ -104,17 +112,22 @@ static int get_in(json_object *o, const char *raw, size_t rawlen,
                    ? json_object_array_length(a)
                    : 0;
     if (n < 1 || n > EVL_QUERY_IN_MAX)
-        return fail(err, errlen, "criticality_in must be a list of 1..%d "
-                                 "integers", EVL_QUERY_IN_MAX);
+        return fail(err, errlen,
+                    "criticality_in must be a list of 1..%d "
+                    "integers",
+                    EVL_QUERY_IN_MAX);
     for (size_t i = 0; i < n; i++)
         if (evl_json_int64(json_object_array_get_idx(a, i), raw, rawlen,
                            &q->criticality_in[i]) != 0)
-            return fail(err, errlen, "criticality_in[%zu] must be an integer "
-                                     "in the int64 range", i);
+            return fail(err, errlen,
+                        "criticality_in[%zu] must be an integer "
+                        "in the int64 range",
+                        i);
     qsort(q->criticality_in, n, sizeof *q->criticality_in, cmp_i64);
     q->n_in = 0;
     for (size_t i = 0; i < n; i++)
-        if (q->n_in == 0 || q->criticality_in[q->n_in - 1] != q->criticality_in[i])
+        if (q->n_in == 0 ||
+            q->criticality_in[q->n_in - 1] != q->criticality_in[i])
             q->criticality_in[q->n_in++] = q->criticality_in[i];
     return 0;
 }
@@ -147,8 +160,8 @@ static int64_t floor_s(int64_t t)
 }
 
 /* since/until: RFC 3339, or a duration before now; floored to the second. */
-static int get_time(json_object *o, const char *name, int64_t now_ns,
-                    bool *has, int64_t *v, char *err, size_t errlen)
+static int get_time(json_object *o, const char *name, int64_t now_ns, bool *has,
+                    int64_t *v, char *err, size_t errlen)
 {
     json_object *x;
     int64_t d;
@@ -161,8 +174,10 @@ static int get_time(json_object *o, const char *name, int64_t now_ns,
     if (s && evl_query_duration(s, n, &d) == 0)
         *v = now_ns - d;
     else if (!s || evl_time_parse(s, n, v) != 0)
-        return fail(err, errlen, "%s must be an RFC 3339 date-time or a "
-                                 "duration like \"15m\" (s, m, h, d)", name);
+        return fail(err, errlen,
+                    "%s must be an RFC 3339 date-time or a "
+                    "duration like \"15m\" (s, m, h, d)",
+                    name);
     *v = floor_s(*v);
     return 0;
 }
@@ -181,8 +196,9 @@ static int get_contains(json_object *o, struct evl_query *q, char *err,
     for (size_t i = 0; i < n; i++)
         ctl |= s[i] < 0x20 || s[i] == 0x7f;
     if (n < 1 || n > EVL_QUERY_CONTAINS_MAX || ctl)
-        return fail(err, errlen, "contains must be a string of 1..%d bytes "
-                                 "without control characters",
+        return fail(err, errlen,
+                    "contains must be a string of 1..%d bytes "
+                    "without control characters",
                     EVL_QUERY_CONTAINS_MAX);
     memcpy(q->contains, s, n);
     q->contains[n] = '\0';
@@ -220,8 +236,9 @@ static int get_before(json_object *o, struct evl_query *q, char *err,
         evl_cursor_decode(json_object_get_string(x),
                           (size_t)json_object_get_string_len(x),
                           &q->before) != 0)
-        return fail(err, errlen, "before must be the \"next\" cursor of an "
-                                 "earlier answer");
+        return fail(err, errlen,
+                    "before must be the \"next\" cursor of an "
+                    "earlier answer");
     return 0;
 }
 
@@ -230,7 +247,8 @@ static int get_before(json_object *o, struct evl_query *q, char *err,
 static int count_by_item(json_object *x, bool top, struct evl_query *q)
 {
     if (json_object_is_type(x, json_type_string)) {
-        if (strcmp(json_object_get_string(x), "criticality") || q->count_by_criticality)
+        if (strcmp(json_object_get_string(x), "criticality") ||
+            q->count_by_criticality)
             return -1;
         q->count_by_criticality = true;
         return 0;
@@ -274,10 +292,11 @@ static int get_count_by(json_object *o, struct evl_query *q, char *err,
         bad = count_by_item(x, true, q);
     }
     if (bad)
-        return fail(err, errlen, "count_by must be \"criticality\", "
-                                 "{\"every\":\"1m\"}, both in a list, or "
-                                 "{\"criticality\":true,\"every\":\"1m\"}; "
-                                 "every is 1s..366d");
+        return fail(err, errlen,
+                    "count_by must be \"criticality\", "
+                    "{\"every\":\"1m\"}, both in a list, or "
+                    "{\"criticality\":true,\"every\":\"1m\"}; "
+                    "every is 1s..366d");
     return 0;
 }
 
@@ -286,11 +305,13 @@ static int check_shape(const struct evl_query *q, bool has_count,
                        int64_t max_count, char *err, size_t errlen)
 {
     if (q->counts && (has_count || q->has_before))
-        return fail(err, errlen, "count_by answers counts: last_events_count "
-                                 "and before do not go with it");
+        return fail(err, errlen,
+                    "count_by answers counts: last_events_count "
+                    "and before do not go with it");
     if (!q->counts && !has_count)
         return fail(err, errlen, "last_events_count must be an integer");
-    if (!q->counts && (q->last_events_count < 1 || q->last_events_count > max_count))
+    if (!q->counts &&
+        (q->last_events_count < 1 || q->last_events_count > max_count))
         return fail(err, errlen, "last_events_count must be in 1..%lld",
                     (long long)max_count);
     return 0;
@@ -312,17 +333,20 @@ static void default_contains_range(struct evl_query *q, int64_t now_ns)
 }
 
 /* The checks across members, once each is valid on its own. */
-static int check_together(struct evl_query *q, bool has_count, int64_t max_count,
-                          int64_t now_ns, char *err, size_t errlen)
+static int check_together(struct evl_query *q, bool has_count,
+                          int64_t max_count, int64_t now_ns, char *err,
+                          size_t errlen)
 {
     if (check_shape(q, has_count, max_count, err, errlen))
         return -1;
     default_contains_range(q, now_ns);
     if (q->has_since && q->has_until && q->since_ns >= q->until_ns)
         return fail(err, errlen, "since must be before until (at the second)");
-    if (q->contains_len && q->until_ns - q->since_ns > EVL_QUERY_CONTAINS_RANGE_NS)
-        return fail(err, errlen, "contains searches at most 24 h: since and "
-                                 "until must be at most 24 h apart");
+    if (q->contains_len &&
+        q->until_ns - q->since_ns > EVL_QUERY_CONTAINS_RANGE_NS)
+        return fail(err, errlen,
+                    "contains searches at most 24 h: since and "
+                    "until must be at most 24 h apart");
     if (q->every_ns && !q->has_since)
         return fail(err, errlen, "count_by every needs since");
     int64_t end = q->has_until ? q->until_ns : floor_s(now_ns) + NS_PER_S;
@@ -331,16 +355,19 @@ static int check_together(struct evl_query *q, bool has_count, int64_t max_count
         q->has_until = true;
         q->until_ns = end;
     }
-    if (q->every_ns && (end <= q->since_ns ||
-                        (end - q->since_ns) / q->every_ns >= EVL_QUERY_BUCKETS_MAX))
-        return fail(err, errlen, "count_by every: at most %d buckets between "
-                                 "since and until", EVL_QUERY_BUCKETS_MAX);
+    if (q->every_ns &&
+        (end <= q->since_ns ||
+         (end - q->since_ns) / q->every_ns >= EVL_QUERY_BUCKETS_MAX))
+        return fail(err, errlen,
+                    "count_by every: at most %d buckets between "
+                    "since and until",
+                    EVL_QUERY_BUCKETS_MAX);
     return 0;
 }
 
 static int parse_members(json_object *o, const char *data, size_t len,
-                         int64_t max_count, int64_t now_ns,
-                         struct evl_query *q, char *err, size_t errlen)
+                         int64_t max_count, int64_t now_ns, struct evl_query *q,
+                         char *err, size_t errlen)
 {
     bool has_count;
     if (unknown_members(o, err, errlen) != 0 ||
@@ -355,8 +382,8 @@ static int parse_members(json_object *o, const char *data, size_t len,
                  errlen) != 0 ||
         get_time(o, "until", now_ns, &q->has_until, &q->until_ns, err,
                  errlen) != 0 ||
-        get_contains(o, q, err, errlen) != 0 || get_key(o, q, err, errlen) != 0 ||
-        get_before(o, q, err, errlen) != 0 ||
+        get_contains(o, q, err, errlen) != 0 ||
+        get_key(o, q, err, errlen) != 0 || get_before(o, q, err, errlen) != 0 ||
         get_count_by(o, q, err, errlen) != 0)
         return -1;
     size_t n = (size_t)json_object_object_length(o);
@@ -364,8 +391,9 @@ static int parse_members(json_object *o, const char *data, size_t len,
     /* The classic reader refused a request without min_criticality; one
      * with another condition may leave it out. */
     if (!q->has_min && n - (size_t)has_count == 0)
-        return fail(err, errlen, "min_criticality must be an integer in the "
-                                 "int64 range");
+        return fail(err, errlen,
+                    "min_criticality must be an integer in the "
+                    "int64 range");
     if (!q->counts)
         q->last_events_count = has_count ? q->last_events_count : 0;
     return check_together(q, has_count, max_count, now_ns, err, errlen);
@@ -410,9 +438,9 @@ bool evl_query_crit_match(const struct evl_query *q, int64_t v)
  * complement): fixed length, so decoding is strict. */
 int evl_cursor_encode(const struct evl_cursor *c, char *buf, size_t cap)
 {
-    int n = snprintf(buf, cap, "c1.%016llx.%016llx",
-                     (unsigned long long)c->instant_ns,
-                     (unsigned long long)c->tie);
+    int n =
+        snprintf(buf, cap, "c1.%016llx.%016llx",
+                 (unsigned long long)c->instant_ns, (unsigned long long)c->tie);
     return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
@@ -444,7 +472,8 @@ char *evl_query_add_next(char *reply, const struct evl_cursor *c)
 {
     char cur[EVL_QUERY_CURSOR_LEN];
     size_t n = reply ? strlen(reply) : 0;
-    if (n < 2 || reply[n - 1] != '}' || evl_cursor_encode(c, cur, sizeof cur) < 0) {
+    if (n < 2 || reply[n - 1] != '}' ||
+        evl_cursor_encode(c, cur, sizeof cur) < 0) {
         free(reply);
         return NULL;
     }

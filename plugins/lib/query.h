@@ -91,8 +91,8 @@ struct evl_query {
     size_t n_in;             /* 0: no criticality_in */
     int64_t criticality_in[EVL_QUERY_IN_MAX]; /* ascending, no duplicates */
     bool has_since, has_until;
-    int64_t since_ns; /* inclusive, a whole second, when has_since */
-    int64_t until_ns; /* exclusive, a whole second, when has_until */
+    int64_t since_ns;    /* inclusive, a whole second, when has_since */
+    int64_t until_ns;    /* exclusive, a whole second, when has_until */
     size_t contains_len; /* 0: no contains */
     char contains[EVL_QUERY_CONTAINS_MAX + 1];
     char key[EVL_QUERY_KEY_MAX + 1]; /* "": no key condition */

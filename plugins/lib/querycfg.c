@@ -10,11 +10,11 @@ static const char *const text_keys[] = {"since", "until", "contains", "key"};
 /* ,"name":<value> with value JSON-escaped text, or a number as written. */
 static int add_member(evl_buf *b, const char *name, json_object *v)
 {
-    int bad = evl_buf_adds(b, ",\"") | evl_buf_adds(b, name) |
-              evl_buf_adds(b, "\":");
-    bad |= evl_buf_adds(b, json_object_to_json_string_ext(
-                               v, JSON_C_TO_STRING_PLAIN |
-                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+    int bad =
+        evl_buf_adds(b, ",\"") | evl_buf_adds(b, name) | evl_buf_adds(b, "\":");
+    bad |= evl_buf_adds(
+        b, json_object_to_json_string_ext(
+               v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(v);
     return bad ? EVH_ENOMEM : EVH_OK;
 }
@@ -71,8 +71,9 @@ int evl_querycfg_read(evh_instance *inst, evl_buf *members)
 int evl_querycfg_check(evh_instance *inst, const char *json, int64_t max_count,
                        struct evl_query *q)
 {
-    static const char *const keys[] = {"since",    "until", "max_criticality",
-                                       "criticality_in", "contains", "key"};
+    static const char *const keys[] = {"since",           "until",
+                                       "max_criticality", "criticality_in",
+                                       "contains",        "key"};
     char err[512];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -25,8 +25,8 @@
 #include "query.h"
 #include "reply.h"
 #include "sql.h"
-#include "workq.h"
 #include "wipe.h"
+#include "workq.h"
 
 typedef struct reader {
     evh_instance *inst;
@@ -68,22 +68,19 @@ static int reader_configure(evh_instance *inst, void **state)
     *state = r;
     r->inst = inst;
     health_init(&r->health);
-    evh_config_string(inst, "conninfo",
-                                   "host=127.0.0.1 dbname=events",
-                                   &r->pg.conninfo);
+    evh_config_string(inst, "conninfo", "host=127.0.0.1 dbname=events",
+                      &r->pg.conninfo);
     evh_config_secret_file(inst, "password_file", &r->password);
     evh_config_string(inst, "table", "events", &r->table);
-    evh_config_int(inst, "max_count", 1000, 1, 1000000,
-                                &r->max_count);
+    evh_config_int(inst, "max_count", 1000, 1, 1000000, &r->max_count);
     evh_config_int(inst, "timeout_ms", 5000, 100, 600000,
-                                &r->pg.statement_timeout_ms);
+                   &r->pg.statement_timeout_ms);
     evh_config_int(inst, "connect_timeout_ms", 1000, 100, 600000,
-                                &r->pg.connect_timeout_ms);
+                   &r->pg.connect_timeout_ms);
     evh_config_int(inst, "workers", 4, 1, 64, &r->workers);
-    evh_config_int(inst, "queue_size", 1000, 1, 1000000,
-                                &r->queue_size);
+    evh_config_int(inst, "queue_size", 1000, 1, 1000000, &r->queue_size);
     evh_config_int(inst, "probe_interval_ms", 1000, 10, 600000,
-                                &r->probe_interval_ms);
+                   &r->probe_interval_ms);
     if (evl_pg_conninfo_check(r->pg.conninfo, err, sizeof err) != 0)
         evh_config_error(inst, "conninfo", "%s", err);
     if (!r->table[0])

@@ -12,7 +12,8 @@
 /* A parameter: its text, and its placeholder number. */
 static int param(pgq_stmt *st, const char *text)
 {
-    if (st->nparams >= PGQ_MAX_PARAMS || !(st->vals[st->nparams] = strdup(text)))
+    if (st->nparams >= PGQ_MAX_PARAMS ||
+        !(st->vals[st->nparams] = strdup(text)))
         return -1;
     return ++st->nparams;
 }
@@ -56,8 +57,7 @@ static int where(evl_buf *w, pgq_stmt *st, const struct evl_query *q)
     if (q->has_min)
         rc |= cond(w, param_i64(st, q->min_criticality), "criticality > ", "");
     if (q->has_max)
-        rc |= cond(w, param_i64(st, q->max_criticality),
-                   "criticality <= ", "");
+        rc |= cond(w, param_i64(st, q->max_criticality), "criticality <= ", "");
     if (q->n_in)
         rc |= in_list(w, st, q);
     /* time as well as time_ns: partitions are pruned on time; the
@@ -80,9 +80,10 @@ static int where(evl_buf *w, pgq_stmt *st, const struct evl_query *q)
         int a = param_i64(st, q->before.instant_ns);
         int b = param_i64(st, q->before.tie);
         char frag[96];
-        snprintf(frag, sizeof frag, "(time_ns, seq) < ($%d::bigint, $%d::bigint)",
-                 a, b);
-        rc |= a < 0 || b < 0 ? -1 : evl_buf_adds(w, " AND ") | evl_buf_adds(w, frag);
+        snprintf(frag, sizeof frag,
+                 "(time_ns, seq) < ($%d::bigint, $%d::bigint)", a, b);
+        rc |= a < 0 || b < 0 ? -1
+                             : evl_buf_adds(w, " AND ") | evl_buf_adds(w, frag);
     }
     return rc ? -1 : 0;
 }
@@ -98,8 +99,7 @@ static int finish(pgq_stmt *st, evl_buf *w, int rc)
     return 0;
 }
 
-int pgq_build_events(const char *table, const struct evl_query *q,
-                     pgq_stmt *st)
+int pgq_build_events(const char *table, const struct evl_query *q, pgq_stmt *st)
 {
     evl_buf w = {0};
     char *t = evl_pg_ident(table);
@@ -117,8 +117,7 @@ int pgq_build_events(const char *table, const struct evl_query *q,
     return finish(st, &w, rc);
 }
 
-int pgq_build_counts(const char *table, const struct evl_query *q,
-                     pgq_stmt *st)
+int pgq_build_counts(const char *table, const struct evl_query *q, pgq_stmt *st)
 {
     evl_buf w = {0}, g = {0};
     char *t = evl_pg_ident(table);
@@ -133,7 +132,8 @@ int pgq_build_counts(const char *table, const struct evl_query *q,
                  "(time_ns / $%d::bigint - (time_ns %% $%d::bigint < 0)::int)"
                  " * $%d::bigint",
                  e, e, e);
-        rc |= e < 0 ? -1 : evl_buf_adds(&w, b) | evl_buf_adds(&w, " AS bucket, ");
+        rc |=
+            e < 0 ? -1 : evl_buf_adds(&w, b) | evl_buf_adds(&w, " AS bucket, ");
         rc |= evl_buf_adds(&g, "bucket");
     }
     if (q->count_by_criticality) {

@@ -77,33 +77,28 @@ static void read_config(sink *s, const char **wid)
 {
     evh_instance *inst = s->inst;
     writer_conf *c = &s->wconf;
-    evh_config_string(inst, "conninfo",
-                                   "host=127.0.0.1 dbname=events",
-                                   &c->pg.conninfo);
+    evh_config_string(inst, "conninfo", "host=127.0.0.1 dbname=events",
+                      &c->pg.conninfo);
     evh_config_secret_file(inst, "password_file", &s->password);
     evh_config_string(inst, "table", "events", &c->table);
     evh_config_string(inst, "partition", "none", &s->partition);
-    evh_config_int(inst, "partitions_ahead", 2, 0, 120,
-                                &c->partitions_ahead);
+    evh_config_int(inst, "partitions_ahead", 2, 0, 120, &c->partitions_ahead);
     evh_config_string(inst, "key_field", "key", &s->key_field);
-    evh_config_int(inst, "batch_size", 5000, 1, 1000000,
-                                &s->batch_size);
+    evh_config_int(inst, "batch_size", 5000, 1, 1000000, &s->batch_size);
     evh_config_int(inst, "flush_interval_ms", 200, 1, 3600000,
-                                &s->flush_interval_ms);
-    evh_config_int(inst, "statement_timeout_ms", 30000, 0,
-                                3600000, &c->pg.statement_timeout_ms);
+                   &s->flush_interval_ms);
+    evh_config_int(inst, "statement_timeout_ms", 30000, 0, 3600000,
+                   &c->pg.statement_timeout_ms);
     evh_config_int(inst, "connect_timeout_ms", 2000, 100, 600000,
-                                &c->pg.connect_timeout_ms);
-    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES,
-                                64, INT32_MAX, &s->max_event_bytes);
-    evh_config_int(inst, "max_pending", 100000, 1, 100000000,
-                                &s->max_pending);
+                   &c->pg.connect_timeout_ms);
+    evh_config_int(inst, "max_event_bytes", EVL_EVENT_MAX_BYTES, 64, INT32_MAX,
+                   &s->max_event_bytes);
+    evh_config_int(inst, "max_pending", 100000, 1, 100000000, &s->max_pending);
     evh_config_int(inst, "retry_initial_ms", 100, 1, 600000,
-                                &s->retry_initial_ms);
-    evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000,
-                                &s->retry_max_ms);
+                   &s->retry_initial_ms);
+    evh_config_int(inst, "retry_max_ms", 30000, 1, 3600000, &s->retry_max_ms);
     evh_config_int(inst, "drain_timeout_ms", 5000, 0, 3600000,
-                                &s->drain_timeout_ms);
+                   &s->drain_timeout_ms);
     evh_config_int(inst, "writers", 2, 1, 16, &s->nwriters);
     evh_config_string(inst, "dead_letter", NULL, &s->dead_letter);
     evh_config_string(inst, "writer_id", NULL, wid);
@@ -266,7 +261,7 @@ static void backoff(sink *s, batch *b)
     wait = wait / 2 + (int64_t)(rnd(s) % (uint64_t)(wait / 2 + 1));
     s->next_try_ns = mono_ns() + wait * 1000000;
     s->backoff_ms = s->backoff_ms * 2 > s->retry_max_ms ? s->retry_max_ms
-                                                          : s->backoff_ms * 2;
+                                                        : s->backoff_ms * 2;
     wait_list_add(s, b);
 }
 

@@ -72,8 +72,7 @@ static int key_and_extra(evl_buf *out, const evl_event *ev,
     if (extra) {
         size_t n;
         const char *j = json_object_to_json_string_length(
-            extra, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-            &n);
+            extra, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
         rc |= j ? pgs_copy_field(out, j, n) : -1;
         json_object_put(extra);
     } else {

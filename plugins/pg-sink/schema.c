@@ -32,8 +32,8 @@ static int exec_all(PGconn *c, const char *const *sql, size_t n, char *err,
     return 0;
 }
 
-int pgs_schema_ensure(PGconn *c, const char *table, bool partitioned,
-                      char *err, size_t errlen)
+int pgs_schema_ensure(PGconn *c, const char *table, bool partitioned, char *err,
+                      size_t errlen)
 {
     char *t = evl_pg_ident(table), *uq = ident2(table, "_identity"),
          *i1 = ident2(table, "_newest"), *i2 = ident2(table, "_crit"),
@@ -54,12 +54,16 @@ int pgs_schema_ensure(PGconn *c, const char *table, bool partitioned,
                  "writer text NOT NULL, seq bigint NOT NULL, "
                  "CONSTRAINT %s UNIQUE (writer, seq, time))%s",
                  t, uq, partitioned ? " PARTITION BY RANGE (time)" : "") < 0 ||
-        asprintf(&s[3], "CREATE INDEX IF NOT EXISTS %s ON %s "
-                        "(time_ns DESC, criticality)", i1, t) < 0 ||
-        asprintf(&s[4], "CREATE INDEX IF NOT EXISTS %s ON %s "
-                        "(criticality, time_ns DESC)", i2, t) < 0 ||
-        asprintf(&s[5], "CREATE INDEX IF NOT EXISTS %s ON %s (time)", i3,
-                 t) < 0)
+        asprintf(&s[3],
+                 "CREATE INDEX IF NOT EXISTS %s ON %s "
+                 "(time_ns DESC, criticality)",
+                 i1, t) < 0 ||
+        asprintf(&s[4],
+                 "CREATE INDEX IF NOT EXISTS %s ON %s "
+                 "(criticality, time_ns DESC)",
+                 i2, t) < 0 ||
+        asprintf(&s[5], "CREATE INDEX IF NOT EXISTS %s ON %s (time)", i3, t) <
+            0)
         s[2] = s[3] = s[4] = s[5] = NULL;
     s[6] = strdup("COMMIT");
     for (size_t i = 0; i < 7; i++)
@@ -70,8 +74,10 @@ int pgs_schema_ensure(PGconn *c, const char *table, bool partitioned,
     if (exec_all(c, (const char *const *)s, 7, err, errlen) != 0)
         goto out;
     char *stage = NULL;
-    if (asprintf(&stage, "CREATE TEMP TABLE IF NOT EXISTS " PGS_STAGE
-                         " (LIKE %s) ON COMMIT DELETE ROWS", t) < 0) {
+    if (asprintf(&stage,
+                 "CREATE TEMP TABLE IF NOT EXISTS " PGS_STAGE
+                 " (LIKE %s) ON COMMIT DELETE ROWS",
+                 t) < 0) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -88,8 +94,7 @@ out:
     return rc;
 }
 
-int pgs_is_partitioned(PGconn *c, const char *table, char *err,
-                       size_t errlen)
+int pgs_is_partitioned(PGconn *c, const char *table, char *err, size_t errlen)
 {
     char *t = evl_pg_ident(table);
     const char *vals[1] = {t};
@@ -97,8 +102,9 @@ int pgs_is_partitioned(PGconn *c, const char *table, char *err,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    PGresult *res = PQexecParams(c, "SELECT relkind = 'p' FROM pg_class "
-                                    "WHERE oid = to_regclass($1)",
+    PGresult *res = PQexecParams(c,
+                                 "SELECT relkind = 'p' FROM pg_class "
+                                 "WHERE oid = to_regclass($1)",
                                  1, NULL, vals, NULL, NULL, 0);
     int rc = -1;
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
@@ -145,8 +151,9 @@ int pgs_partition_ensure(PGconn *c, const char *table, int64_t ns, char *err,
     strftime(from, sizeof from, "%Y-%m-%d 00:00:00+00", &ta);
     strftime(to, sizeof to, "%Y-%m-%d 00:00:00+00", &tb);
     if (t && p &&
-        asprintf(&sql, "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s "
-                       "FOR VALUES FROM ('%s') TO ('%s')",
+        asprintf(&sql,
+                 "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s "
+                 "FOR VALUES FROM ('%s') TO ('%s')",
                  p, t, from, to) >= 0) {
         rc = evl_pg_exec(c, sql, err, errlen);
         free(sql);

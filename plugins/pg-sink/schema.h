@@ -13,9 +13,9 @@
  *       seq         bigint      NOT NULL, -- stream sequence or counter
  *       CONSTRAINT events_identity UNIQUE (writer, seq, time)
  *   ) [PARTITION BY RANGE (time)];
- *   CREATE INDEX IF NOT EXISTS events_newest ON events (time_ns DESC, criticality);
- *   CREATE INDEX IF NOT EXISTS events_crit ON events (criticality, time_ns DESC);
- *   CREATE INDEX IF NOT EXISTS events_time ON events (time);
+ *   CREATE INDEX IF NOT EXISTS events_newest ON events (time_ns DESC,
+ * criticality); CREATE INDEX IF NOT EXISTS events_crit ON events (criticality,
+ * time_ns DESC); CREATE INDEX IF NOT EXISTS events_time ON events (time);
  *
  * The identity constraint holds `time` because a partitioned table's
  * unique keys must hold its partition key; a redelivered message has the
@@ -36,16 +36,15 @@
 /** The table and its indexes, created if missing (under an advisory lock,
  * so that several writers starting at once do not race), and the session's
  * staging table for COPY. */
-int pgs_schema_ensure(PGconn *c, const char *table, bool partitioned,
-                      char *err, size_t errlen);
+int pgs_schema_ensure(PGconn *c, const char *table, bool partitioned, char *err,
+                      size_t errlen);
 
 /** Whether the table is partitioned: 1, 0, or -1 with the reason. */
-int pgs_is_partitioned(PGconn *c, const char *table, char *err,
-                       size_t errlen);
+int pgs_is_partitioned(PGconn *c, const char *table, char *err, size_t errlen);
 
 /** The month partition holding instant `ns`, created if missing. */
-int pgs_partition_ensure(PGconn *c, const char *table, int64_t ns,
-                         char *err, size_t errlen);
+int pgs_partition_ensure(PGconn *c, const char *table, int64_t ns, char *err,
+                         size_t errlen);
 
 /** The month of an instant as yyyy * 12 + (month - 1). */
 int64_t pgs_month_of(int64_t ns);

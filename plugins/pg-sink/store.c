@@ -24,8 +24,8 @@ static bool ok(const PGresult *res, ExecStatusType want)
     return PQresultStatus(res) == want;
 }
 
-static int copy_rows(PGconn *c, const batch *b, size_t lo, size_t hi,
-                     char *err, size_t errlen)
+static int copy_rows(PGconn *c, const batch *b, size_t lo, size_t hi, char *err,
+                     size_t errlen)
 {
     PGresult *res = PQexec(c, "COPY " PGS_STAGE " FROM STDIN");
     if (!ok(res, PGRES_COPY_IN))
@@ -181,8 +181,10 @@ void batch_store(batch *b, store_conn *sc, const writer_conf *conf)
     b->rc = 0;
     b->err[0] = '\0';
     b->inserted = 0;
-    if (!t || asprintf(&insert, "INSERT INTO %s SELECT * FROM " PGS_STAGE
-                                " ON CONFLICT DO NOTHING", t) < 0) {
+    if (!t || asprintf(&insert,
+                       "INSERT INTO %s SELECT * FROM " PGS_STAGE
+                       " ON CONFLICT DO NOTHING",
+                       t) < 0) {
         insert = NULL;
         snprintf(b->err, sizeof b->err, "out of memory");
         b->rc = -1;
@@ -192,8 +194,8 @@ void batch_store(batch *b, store_conn *sc, const writer_conf *conf)
                partitions(sc, conf, b, b->err, sizeof b->err) != 0) {
         b->rc = -1;
     } else if (b->n) {
-        b->rc = store_split(sc->conn, b, 0, b->n, insert, b->err,
-                            sizeof b->err);
+        b->rc =
+            store_split(sc->conn, b, 0, b->n, insert, b->err, sizeof b->err);
     }
     /* A broken connection is made anew at the next write; one that
      * failed otherwise is kept (PostgreSQL said why, and still talks). */

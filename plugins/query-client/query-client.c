@@ -4,8 +4,9 @@
  * a table (new rows marked), or as JSON lines.  The request's other
  * conditions (since, until, max_criticality, criticality_in, contains,
  * key: querycfg.h) come from the config; without them the request is the
- * classic one, byte for byte.  An unchanged answer is not reprinted.  No reader, a timeout or an error reply is one clear line per
- * attempt; the client keeps going.
+ * classic one, byte for byte.  An unchanged answer is not reprinted.  No
+ * reader, a timeout or an error reply is one clear line per attempt; the client
+ * keeps going.
  */
 #include <errno.h>
 #include <evhost/plugin.h>
@@ -34,9 +35,11 @@ static char *request_text(const client *c)
 {
     char head[96];
     evl_buf b = {0};
-    snprintf(head, sizeof head, "{\"last_events_count\":%lld,\"min_criticality\":%lld",
+    snprintf(head, sizeof head,
+             "{\"last_events_count\":%lld,\"min_criticality\":%lld",
              (long long)c->count, (long long)c->min_criticality);
-    if (evl_buf_adds(&b, head) || evl_buf_adds(&b, c->members.data ? c->members.data : "") ||
+    if (evl_buf_adds(&b, head) ||
+        evl_buf_adds(&b, c->members.data ? c->members.data : "") ||
         evl_buf_addc(&b, '}')) {
         evl_buf_free(&b);
         return NULL;
@@ -153,8 +156,9 @@ static void ask(client *c)
     }
     free(reply);
     if (a.is_error) {
-        snprintf(line, sizeof line, "%s  the reader answered an error (%s): "
-                                    "%s\n",
+        snprintf(line, sizeof line,
+                 "%s  the reader answered an error (%s): "
+                 "%s\n",
                  when, a.error_code ? a.error_code : "?",
                  a.error_message ? a.error_message : "");
         emit(c, line);
@@ -173,8 +177,8 @@ static void ask(client *c)
     if (c->json)
         client_render_json(&out, &a);
     else
-        client_render_table(&out, &a, c->have_prev ? &c->prev : NULL,
-                            c->count, c->min_criticality, when);
+        client_render_table(&out, &a, c->have_prev ? &c->prev : NULL, c->count,
+                            c->min_criticality, when);
     if (out.data)
         emit(c, out.data);
     evl_buf_free(&out);

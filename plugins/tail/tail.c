@@ -38,7 +38,7 @@ typedef struct tail {
     FILE *out;
     bool out_broken; /* the reader of the output went away */
     enum transport seen;
-    bool down;           /* disconnected, not yet reported back */
+    bool down;            /* disconnected, not yet reported back */
     int64_t down_wall_ns; /* when the outage was noticed (wall clock) */
     int64_t invalid_unlogged;
     int64_t invalid_logged_ns; /* monotonic; 0: never */
@@ -65,8 +65,9 @@ static void emit(tail *t)
         evh_counter_add(t->inst, "write_errors", 1);
         if (e == EPIPE) {
             t->out_broken = true;
-            evh_log(t->inst, EVH_LOG_INFO, "output closed by its reader; "
-                                           "the tail is done");
+            evh_log(t->inst, EVH_LOG_INFO,
+                    "output closed by its reader; "
+                    "the tail is done");
             evh_done(t->inst);
         } else
             evh_log(t->inst, EVH_LOG_ERROR, "writing %s: %s",
@@ -118,8 +119,9 @@ static void watch(tail *t)
     if (!up && !t->down) {
         t->down = true;
         t->down_wall_ns = clock_ns(CLOCK_REALTIME);
-        evh_log(t->inst, EVH_LOG_INFO, "feed interrupted: not connected to "
-                                       "NATS; the host is reconnecting");
+        evh_log(t->inst, EVH_LOG_INFO,
+                "feed interrupted: not connected to "
+                "NATS; the host is reconnecting");
     } else if (up && t->down) {
         t->down = false;
         report_outage(t);
@@ -179,8 +181,7 @@ static int tail_on_msg(void *state, evh_msg *msg)
                                                JSON_C_TO_STRING_NOSLASHESCAPE));
         evl_buf_addc(&t->line, '\n');
     } else
-        evl_table_row(&t->line, ' ', ev.criticality, ev.timestamp,
-                      ev.message);
+        evl_table_row(&t->line, ' ', ev.criticality, ev.timestamp, ev.message);
     evl_event_free(&ev);
     emit(t);
     evh_counter_add(t->inst, "shown", 1);
@@ -263,9 +264,10 @@ static int read_filter(tail *t)
     if (n < 0)
         rc = EVH_ECONFIG;
     else if (n == 0 && evh_config_has(inst, "keys"))
-        rc = evh_config_error(inst, "keys", "an empty list would match no "
-                                            "event; leave it out to show "
-                                            "every key");
+        rc = evh_config_error(inst, "keys",
+                              "an empty list would match no "
+                              "event; leave it out to show "
+                              "every key");
     for (int i = 0; i < n; i++) {
         const char *key;
         if (evh_config_elem_string(inst, "keys", i, &key) != EVH_OK)
@@ -315,8 +317,7 @@ static int tail_start(void *state)
     }
     if (!t->json) {
         char stamp[40], text[128];
-        evl_table_clock(clock_ns(CLOCK_REALTIME), true, stamp,
-                  sizeof stamp);
+        evl_table_clock(clock_ns(CLOCK_REALTIME), true, stamp, sizeof stamp);
         bool all = t->filter.nconds == 0 && t->filter.nkeys == 0;
         snprintf(text, sizeof text, "== %s  following %s", stamp,
                  all ? "all events" : "events where ");
