@@ -8,8 +8,10 @@ const char *const gen_catalog[] = {
     "sudo: alice : user NOT in sudoers ; TTY=pts/1 ; COMMAND=/bin/bash",
     "Privilege escalation: uid 1001 executed setuid binary /tmp/.x/su",
     "Port scan detected from 203.0.113.44: 1024 ports in 3 s",
-    "Malware signature Win.Trojan.Agent-1234 found in "
-    "/srv/upload/invoice.pdf.exe",
+    /* One message per line, never split: a split reads as a missing comma. */
+    /* clang-format off */
+    "Malware signature Win.Trojan.Agent-1234 found in /srv/upload/invoice.pdf.exe",
+    /* clang-format on */
     "Outbound connection to known C2 server 198.51.100.66:4444 blocked",
     "Firewall dropped 1500 packets from 192.0.2.200 (SYN flood)",
     "New administrator account 'support2' created outside change window",
