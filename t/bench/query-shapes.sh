@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # Bench case 5b (issue 18): the new query shapes at the stored events of
 # the database `core`, each p50/p99/max via NATS (nats-bench req), via
-# HTTP (http-query, curl keep-alive) and raw (the reader's own InfluxQL
-# statements from t/bench/query-sql, sent by curl keep-alive).  Sourced by
+# HTTP (http-query, curl keep-alive) and raw (exactly the InfluxDB requests
+# the reader sent for that shape -- recorded once through
+# t/bench/capture-proxy.py by a second reader -- replayed by one keep-alive
+# curl).  Sourced by
 # t/bench/run after case 5 (the core database holds BENCH_N events then),
 # or run alone -- `make bench-query BENCH_N=1000000` -- when it stores
 # BENCH_N generator events itself first.
 #   BENCH_Q   requests per shape (default 1000)
 # Uses (from t/bench/run, or set up below): row, $NATS_URL, $INFLUX_URL, $T.
 bench_query_shapes() {
-    local Q=${BENCH_Q:-1000} port QS
-    QS="$top_builddir/t/bench/query-sql"
+    local Q=${BENCH_Q:-1000} port
     host_cfg "$T/hq.cfg" hq '{ plugin = "http-query"; name = "hq"; publish = "query";
   config = { listen = "127.0.0.1:0"; threads = 4; }; }'
     start_evhost hq "$T/hq.cfg"
     port=$(http_port "$T/hq.log")
     [ -n "$port" ] || { row "query shapes via HTTP" "-" "http-query did not listen (see $T/hq.log)"; }
-    local LISTING='SHOW TAG VALUES FROM "event" WITH KEY = "crit_band"'
-    local listing
-    listing=$(curl -sS -G "$INFLUX_URL/query" --data-urlencode db=core --data-urlencode epoch=ns --data-urlencode "q=$LISTING")
+    # A second reader whose InfluxDB is a recording proxy: what it sends
+    # for a shape is what the raw column replays.
+    python3 "$top_srcdir/t/bench/capture-proxy.py" "$T/cap.port" "$INFLUX_URL" "$T/cap.log" 2>"$T/cap.err" &
+    track_pid $!
+    wait_for 30 test -s "$T/cap.port"
+    host_cfg "$T/capr.cfg" capr "{ plugin = \"influx-query\"; subscribe = \"query.capture\";
+  config = { url = \"http://127.0.0.1:$(cat "$T/cap.port")\"; database = \"core\"; timeout_ms = 30000; probe_interval_ms = 600000; }; }"
+    start_evhost capr "$T/capr.cfg"
+    wait_running "$T/capr.cfg" 60
     # keep-alive curl over Q rounds of URLs -> "p50 p99 max" in ms (per
     # round: the sum of its statements)
     curl_lat() { # per urls-file
@@ -38,13 +45,23 @@ bench_query_shapes() {
         else
             h50=refused h99=- hmx=-
         fi
-        printf '%s' "$listing" | "$QS" "$2" >"$T/qs.sql" || { row "query shape: $1" "-" "query-sql refused $2"; return; }
-        nst=$(wc -l <"$T/qs.sql")
-        while IFS= read -r s; do
-            printf 'url = "%s/query?db=core&epoch=ns&q=%s"\noutput = /dev/null\n' "$INFLUX_URL" "$(printf '%s' "$s" | jq -sRr @uri)"
-        done <"$T/qs.sql" >"$T/qs.raw"
-        read -r r50 r99 rmx < <(curl_lat "$nst" "$T/qs.raw")
-        row "query shape: $1, p50/p99/max ms via NATS" "$n50/$n99/$nmx" "via HTTP $h50/$h99/$hmx; raw InfluxQL (the reader's $nst statements) $r50/$r99/$rmx; NATS p50 over raw +$(awk -v a="$n50" -v b="$r50" 'BEGIN{printf "%.2f", a - b}') ms (target <= +1); errors $nerr"
+        # raw: exactly the requests the reader sent InfluxDB for this shape
+        # (captured once through the proxy, boundary and cursor reads
+        # included), replayed Q times by one keep-alive curl.
+        : >"$T/cap.log"
+        "$NB" req "$NATS_URL" query.capture "$2" 1 >/dev/null
+        grep -P '^[A-Z]+\t/query' "$T/cap.log" >"$T/cap.one"
+        nst=$(wc -l <"$T/cap.one")
+        [ "$nst" -gt 0 ] || { row "query shape: $1" "-" "the capture reader sent nothing for $2"; return; }
+        awk -F'\t' -v base="$INFLUX_URL" '{ if (NR > 1) print "next"
+            printf "url = \"%s%s\"\noutput = /dev/null\nwrite-out = \"%%{time_total}\\n\"\n", base, $2
+            if ($1 == "POST") printf "data = \"%s\"\n", $3 }' "$T/cap.one" >"$T/qs.one"
+        local i
+        for i in $(seq "$Q"); do [ "$i" -gt 1 ] && echo next; cat "$T/qs.one"; done >"$T/qs.raw"
+        read -r r50 r99 rmx < <(curl -s -K "$T/qs.raw" |
+            awk -v per="$nst" '{ t += $1 } NR % per == 0 { printf "%.6f\n", t; t = 0 }' | sort -n |
+            awk '{ v[NR] = $1 * 1000 } END { printf "%.2f %.2f %.2f", v[int(NR / 2) + 1], v[int(NR * 0.99)], v[NR] }')
+        row "query shape: $1, p50/p99/max ms via NATS" "$n50/$n99/$nmx" "via HTTP $h50/$h99/$hmx; raw: the reader's own $nst InfluxDB requests by curl $r50/$r99/$rmx; NATS p50 over raw +$(awk -v a="$n50" -v b="$r50" 'BEGIN{printf "%.2f", a - b}') ms (target <= +1); errors $nerr"
         eval "qs_last=$n50"
     }
     local c1
@@ -62,6 +79,7 @@ bench_query_shapes() {
     shape "a range that holds nothing (1999)" '{"last_events_count":10,"since":"1999-01-01T00:00:00Z","until":"1999-01-02T00:00:00Z"}' '/events?since=1999-01-01T00:00:00Z&until=1999-01-02T00:00:00Z&limit=10'
     row "query shape: empty range p50 (target < 5 ms, no full scan)" "$qs_last ms" "$(awk -v a="$qs_last" 'BEGIN{print (a < 5) ? "met" : "NOT met"}')"
     stop_evhost hq
+    stop_evhost capr
 }
 
 # Run alone: servers, BENCH_N generator events through a core-NATS sink
