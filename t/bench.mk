@@ -15,7 +15,7 @@ t_bench_query_sql_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/influx-query
 t_bench_query_sql_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_bench_query_sql_LDADD = plugins/lib/libevl.la $(JSONC_LIBS)
 # The Node.js peer: its npm packages are installed by the bench (npm ci).
-EXTRA_DIST += t/bench/run t/bench/http-ingest.sh t/bench/pg.sh t/bench/query-shapes.sh \
+EXTRA_DIST += t/bench/run t/bench/capture-proxy.py t/bench/http-ingest.sh t/bench/pg.sh t/bench/query-shapes.sh \
 	t/bench/peer/writer.js t/bench/peer/package.json \
 	t/bench/peer/package-lock.json
 CLEANFILES += bench-results.md
