@@ -220,7 +220,7 @@ static char *tallies_json(tallies *t, const query_request *req)
                t->v[i].crit == sum.crit)
             sum.n += t->v[i].n;
         int at = snprintf(line, sizeof line, "%s{", k ? "," : "");
-        if (req->every_ns && query_format_instant(sum.time, ts, sizeof ts) > 0)
+        if (req->every_ns && evl_time_format_short(sum.time, ts, sizeof ts) > 0)
             at += snprintf(line + at, sizeof line - (size_t)at,
                            "\"time\":\"%s\",", ts);
         if (req->count_by_criticality)

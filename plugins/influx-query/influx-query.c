@@ -22,10 +22,10 @@
 #include <time.h>
 
 #include "counts.h"
-#include "fit.h"
 #include "health.h"
 #include "influx.h"
 #include "request.h"
+#include "send.h"
 #include "wipe.h"
 #include "workq.h"
 
@@ -84,26 +84,10 @@ static int reader_configure(evh_instance *inst, void **state)
     return EVH_OK;
 }
 
-/* Send `text` (consumed) to `to`, trimmed to what one NATS message can
- * carry: a reply over max_payload is refused by nats.c and never
- * arrives. */
+/* Send `text` (consumed) to `to`, trimmed to one NATS message. */
 static void reply_to(reader *r, const char *to, char *text)
 {
-    if (!text)
-        return;
-    int64_t max = evh_max_payload(r->inst);
-    int trimmed = 0;
-    if (max > 0 && !(text = query_reply_fit(text, (size_t)max, &trimmed))) {
-        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply: out of memory");
-        return;
-    }
-    if (trimmed)
-        evh_counter_add(r->inst, "truncated", 1);
-    int rc = evh_publish(r->inst, to, text, strlen(text));
-    if (rc != EVH_OK)
-        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply (%s)",
-                evh_strerror(rc));
-    free(text);
+    query_reply_send(r->inst, to, text);
 }
 
 static void reply(reader *r, evh_msg *msg, char *text)

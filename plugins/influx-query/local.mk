@@ -4,6 +4,7 @@ plugins_influx_query_influx_query_la_SOURCES = \
 	plugins/influx-query/request.c plugins/influx-query/request.h \
 	plugins/influx-query/counts.c plugins/influx-query/counts.h \
 	plugins/influx-query/fit.c plugins/influx-query/fit.h \
+	plugins/influx-query/send.c plugins/influx-query/send.h \
 	plugins/influx-query/health.c plugins/influx-query/health.h \
 	plugins/influx-query/workq.c plugins/influx-query/workq.h
 plugins_influx_query_influx_query_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)

@@ -258,7 +258,7 @@ void query_where(evl_buf *b, const query_store *st,
 /* "timestamp" is the text the earlier stored shape kept. */
 #define COLUMNS                                                                \
     "\"criticality\",\"eventMessage\",\"" EVL_POINT_SUB_FIELD "\","            \
-                                                              "\"timestamp\""
+    "\"timestamp\""
 
 char *query_build_influxql(const query_store *st,
                            char bands[][EVL_CRIT_BAND_LEN], size_t nbands,
@@ -459,26 +459,6 @@ static int row_cmp(const void *a, const void *b)
     return x->time < y->time ? 1 : x->time > y->time ? -1 : 0;
 }
 
-int query_format_instant(int64_t ns, char *buf, size_t cap)
-{
-    char tmp[40];
-    int n = evl_time_format(ns, tmp, sizeof tmp);
-    if (n < 0)
-        return -1;
-    /* "....SS.fffffffffZ": drop trailing zeros, and the dot with them. */
-    int end = 29;
-    while (end > 20 && tmp[end - 1] == '0')
-        end--;
-    if (end == 20)
-        end = 19;
-    if ((size_t)end + 2 > cap)
-        return -1;
-    memcpy(buf, tmp, (size_t)end);
-    buf[end] = 'Z';
-    buf[end + 1] = '\0';
-    return end + 1;
-}
-
 /* Whether a row comes after the cursor in the newest-first order. */
 static bool after_cursor(const row *w, const struct evl_cursor *c)
 {
@@ -506,7 +486,7 @@ static json_object *event_json(const row *w)
         json_object_object_add(ev, "timestamp", json_object_get(w->text));
     } else {
         char ts[40] = "";
-        query_format_instant(w->instant, ts, sizeof ts);
+        evl_time_format_short(w->instant, ts, sizeof ts);
         json_object_object_add(ev, "timestamp", json_object_new_string(ts));
     }
     json_object_object_add(ev, "eventMessage", json_object_get(w->msg));

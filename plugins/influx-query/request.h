@@ -135,9 +135,6 @@ int64_t query_after_cursor(const char *after, const query_request *req);
 /** The millisecond of a point time (floor). */
 int64_t query_floor_ms(int64_t t);
 
-/** An instant as RFC 3339 UTC, fraction without trailing zeros. */
-int query_format_instant(int64_t ns, char *buf, size_t cap);
-
 /** {"error":{"code":code,"message":message}} (malloc'd). */
 char *query_error_reply(const char *code, const char *message);
 

@@ -94,6 +94,26 @@ int evl_time_format(int64_t ns, char *buf, size_t cap)
     return 30;
 }
 
+int evl_time_format_short(int64_t ns, char *buf, size_t cap)
+{
+    char tmp[40];
+    int n = evl_time_format(ns, tmp, sizeof tmp);
+    if (n < 0)
+        return -1;
+    /* "....SS.fffffffffZ": drop trailing zeros, and the dot with them. */
+    int end = 29;
+    while (end > 20 && tmp[end - 1] == '0')
+        end--;
+    if (end == 20)
+        end = 19;
+    if ((size_t)end + 2 > cap)
+        return -1;
+    memcpy(buf, tmp, (size_t)end);
+    buf[end] = 'Z';
+    buf[end + 1] = '\0';
+    return end + 1;
+}
+
 /* json-c keeps integers that do not fit int64 as uint64 (and clamps when
  * asked for int64), and accepts "1e3" or "5.0" only as doubles: check the
  * token type and re-read the number's own text. */

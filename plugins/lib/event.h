@@ -97,6 +97,12 @@ int evl_time_parse(const char *s, size_t len, int64_t *ns);
  * 9 fraction digits).  `buf` needs 36 bytes.  Returns the length or -1.
  */
 int evl_time_format(int64_t ns, char *buf, size_t cap);
+/**
+ * The instant as a reply writes it: RFC 3339 UTC with the fraction's
+ * trailing zeros (and a dot left alone) dropped.  Returns the length, or
+ * -1 when it does not fit in cap.
+ */
+int evl_time_format_short(int64_t ns, char *buf, size_t cap);
 
 /**
  * The int64 value of a parsed JSON number that must be an integer: refuses

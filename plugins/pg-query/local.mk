@@ -5,7 +5,7 @@ plugins_pg_query_pg_query_la_SOURCES = plugins/pg-query/pg-query.c \
 	plugins/pg-query/sql.c plugins/pg-query/sql.h \
 	plugins/pg-query/reply.c plugins/pg-query/reply.h \
 	plugins/influx-query/workq.c plugins/influx-query/health.c \
-	plugins/influx-query/fit.c
+	plugins/influx-query/fit.c plugins/influx-query/send.c
 plugins_pg_query_pg_query_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/influx-query
 plugins_pg_query_pg_query_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(PQ_CFLAGS)
 plugins_pg_query_pg_query_la_LDFLAGS = $(PLUGIN_LDFLAGS)

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "fit.h"
 #include "health.h"
 #include "pg.h"
 #include "query.h"
 #include "reply.h"
+#include "send.h"
 #include "sql.h"
 #include "wipe.h"
 #include "workq.h"
@@ -95,21 +95,7 @@ static int reader_configure(evh_instance *inst, void **state)
 /* Send `text` (consumed) to `to`, trimmed to one NATS message. */
 static void reply_to(reader *r, const char *to, char *text)
 {
-    if (!text)
-        return;
-    int64_t max = evh_max_payload(r->inst);
-    int trimmed = 0;
-    if (max > 0 && !(text = query_reply_fit(text, (size_t)max, &trimmed))) {
-        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply: out of memory");
-        return;
-    }
-    if (trimmed)
-        evh_counter_add(r->inst, "truncated", 1);
-    int rc = evh_publish(r->inst, to, text, strlen(text));
-    if (rc != EVH_OK)
-        evh_log(r->inst, EVH_LOG_WARN, "could not send a reply (%s)",
-                evh_strerror(rc));
-    free(text);
+    query_reply_send(r->inst, to, text);
 }
 
 static char *db_failed(reader *r, const char *why)

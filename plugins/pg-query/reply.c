@@ -9,25 +9,6 @@
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-int pgq_format_instant(int64_t ns, char *buf, size_t cap)
-{
-    char tmp[40];
-    if (evl_time_format(ns, tmp, sizeof tmp) < 0)
-        return -1;
-    /* "....SS.fffffffffZ": drop trailing zeros, and the dot with them. */
-    int end = 29;
-    while (end > 20 && tmp[end - 1] == '0')
-        end--;
-    if (end == 20)
-        end = 19;
-    if ((size_t)end + 2 > cap)
-        return -1;
-    memcpy(buf, tmp, (size_t)end);
-    buf[end] = 'Z';
-    buf[end + 1] = '\0';
-    return end + 1;
-}
-
 static int64_t i64(const PGresult *res, int row, int col)
 {
     return strtoll(PQgetvalue(res, row, col), NULL, 10);
@@ -58,7 +39,7 @@ char *pgq_events_reply(const PGresult *res, const struct evl_query *q)
     for (int i = 0; i < n; i++) {
         json_object *ev = json_object_new_object();
         char ts[40] = "";
-        pgq_format_instant(i64(res, i, 1), ts, sizeof ts);
+        evl_time_format_short(i64(res, i, 1), ts, sizeof ts);
         json_object_object_add(ev, "criticality",
                                json_object_new_int64(i64(res, i, 0)));
         json_object_object_add(ev, "timestamp", json_object_new_string(ts));
@@ -91,7 +72,7 @@ char *pgq_counts_reply(const PGresult *res, const struct evl_query *q)
         int col = 0;
         if (q->every_ns > 0) {
             char ts[40] = "";
-            pgq_format_instant(i64(res, i, col++), ts, sizeof ts);
+            evl_time_format_short(i64(res, i, col++), ts, sizeof ts);
             json_object_object_add(c, "time", json_object_new_string(ts));
         }
         if (q->count_by_criticality)

@@ -22,9 +22,6 @@ char *pgq_events_reply(const PGresult *res, const struct evl_query *q);
 /** The counts reply from pgq_build_counts' rows (malloc'd; NULL OOM). */
 char *pgq_counts_reply(const PGresult *res, const struct evl_query *q);
 
-/** An instant as RFC 3339 UTC without trailing fraction zeros. */
-int pgq_format_instant(int64_t ns, char *buf, size_t cap);
-
 /** {"error":{"code":code,"message":message}} (malloc'd). */
 char *pgq_error_reply(const char *code, const char *message);
 
